@@ -1,0 +1,232 @@
+"""Joining, signing in and out, recovering an account and its settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from forum import actions, throttle
+from forum.forms import ConfirmPasswordForm, RecoverForm, RenameForm, SignInForm, SignupForm
+from forum.models import Member
+from forum.pseudonyms import pseudonym_key, suggest_pseudonyms
+
+# Fresh recovery codes wait in the session until the member says they have saved them:
+# long enough to show and download them, never stored anywhere else in plain text.
+FRESH_CODES_SESSION_KEY = "fresh_recovery_codes"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _free_suggestions() -> list[str]:
+    suggestions = suggest_pseudonyms(6)
+    taken = set(
+        Member.objects.filter(
+            pseudonym_key__in=[pseudonym_key(name) for name in suggestions]
+        ).values_list("pseudonym_key", flat=True)
+    )
+    return [name for name in suggestions if pseudonym_key(name) not in taken][:3]
+
+
+def _safe_next(request: HttpRequest, fallback: str = "forum:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("forum:home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member, codes = actions.register_member(
+                pseudonym=form.cleaned_data["pseudonym"],
+                password=form.cleaned_data["new_password1"],
+            )
+        except actions.PseudonymTaken as refusal:
+            form.add_error("pseudonym", str(refusal))
+        else:
+            login(request, member, backend=BACKEND)
+            request.session[FRESH_CODES_SESSION_KEY] = codes
+            return redirect("forum:recovery_codes")
+    return render(
+        request, "accounts/signup.html", {"form": form, "suggestions": _free_suggestions()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    codes = request.session.get(FRESH_CODES_SESSION_KEY)
+    if not codes:
+        return redirect("forum:settings")
+    if request.method == "POST":
+        del request.session[FRESH_CODES_SESSION_KEY]
+        messages.success(request, _("Welcome. Your recovery codes are no longer shown here."))
+        return redirect("forum:home")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@login_required
+def recovery_codes_download(request: HttpRequest) -> HttpResponse:
+    codes = request.session.get(FRESH_CODES_SESSION_KEY)
+    if not codes:
+        return redirect("forum:settings")
+    lines = [
+        _("Own Pace recovery codes"),
+        "",
+        _("Each code works once. With your pseudonym and one of these you can set a new"),
+        _("password if you forget yours. Keep them somewhere private."),
+        "",
+        *codes,
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="own-pace-recovery-codes.txt"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    pseudonym = request.POST.get("username", "")
+    throttled = request.method == "POST" and throttle.is_throttled(request, pseudonym)
+    if request.method == "POST" and not throttled:
+        form = SignInForm(request, data=request.POST)
+        if form.is_valid():
+            throttle.clear_name(pseudonym)
+            login(request, form.get_user())
+            if form.cleaned_data.get("shared_device"):
+                request.session.set_expiry(0)
+            return redirect(_safe_next(request))
+        throttle.record_failure(request, pseudonym)
+    else:
+        # A throttled attempt is not even checked: no password is compared.
+        form = SignInForm(request, initial={"username": pseudonym})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "throttled": throttled, "next": _safe_next(request, "")},
+        status=429 if throttled else 200,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("forum:home")
+
+
+@require_http_methods(["GET", "POST"])
+def recover(request: HttpRequest) -> HttpResponse:
+    pseudonym = request.POST.get("pseudonym", "")
+    throttled = request.method == "POST" and throttle.is_throttled(request, pseudonym)
+    if request.method != "POST" or throttled:
+        form = RecoverForm(initial={"pseudonym": pseudonym})
+        return render(
+            request,
+            "accounts/recover.html",
+            {"form": form, "throttled": throttled},
+            status=429 if throttled else 200,
+        )
+    form = RecoverForm(request.POST)
+    if form.is_valid():
+        member = actions.recover_account(
+            pseudonym=form.cleaned_data["pseudonym"],
+            code=form.cleaned_data["code"],
+            new_password=form.cleaned_data["new_password1"],
+        )
+        if member is not None:
+            throttle.clear_name(pseudonym)
+            login(request, member, backend=BACKEND)
+            left = member.recovery_codes.filter(used_at__isnull=True).count()
+            messages.success(
+                request,
+                _(
+                    "Your password is changed. You have %(left)d unused recovery codes left; "
+                    "you can make a new set in Settings."
+                )
+                % {"left": left},
+            )
+            return redirect("forum:settings")
+        throttle.record_failure(request, pseudonym)
+        form.add_error("code", _("That code does not match an unused code of this pseudonym."))
+    return render(request, "accounts/recover.html", {"form": form, "throttled": False})
+
+
+def _settings_page(
+    request: HttpRequest,
+    *,
+    password_form: PasswordChangeForm | None = None,
+    rename_form: RenameForm | None = None,
+    codes_form: ConfirmPasswordForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    member = request.user
+    assert isinstance(member, Member)
+    context = {
+        "password_form": password_form or PasswordChangeForm(member),
+        "rename_form": rename_form or RenameForm(member=member),
+        "codes_form": codes_form or ConfirmPasswordForm(member=member),
+        "unused_codes": member.recovery_codes.filter(used_at__isnull=True).count(),
+    }
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def change_password(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    assert isinstance(member, Member)
+    form = PasswordChangeForm(member, request.POST)
+    if not form.is_valid():
+        return _settings_page(request, password_form=form, status=400)
+    actions.change_password(member=member, new_password=form.cleaned_data["new_password1"])
+    # Keeps this session signed in; every other session of the account is signed out.
+    update_session_auth_hash(request, member)
+    messages.success(request, _("Your password is changed."))
+    return redirect("forum:settings")
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    assert isinstance(member, Member)
+    form = RenameForm(request.POST, member=member)
+    if form.is_valid():
+        try:
+            actions.rename_member(member=member, pseudonym=form.cleaned_data["pseudonym"])
+        except actions.PseudonymTaken as refusal:
+            form.add_error("pseudonym", str(refusal))
+        else:
+            messages.success(request, _("Your pseudonym is changed everywhere."))
+            return redirect("forum:settings")
+    return _settings_page(request, rename_form=form, status=400)
+
+
+@login_required
+@require_POST
+def regenerate_codes(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    assert isinstance(member, Member)
+    form = ConfirmPasswordForm(request.POST, member=member)
+    if not form.is_valid():
+        return _settings_page(request, codes_form=form, status=400)
+    request.session[FRESH_CODES_SESSION_KEY] = actions.regenerate_recovery_codes(member=member)
+    return redirect("forum:recovery_codes")

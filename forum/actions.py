@@ -1,0 +1,227 @@
+"""Every write a member makes. One function per write, one transaction each.
+
+Views parse and authorise, then call exactly one of these. Each takes keyword-only
+arguments, performs its domain checks inside its transaction, and schedules anything
+that must happen afterwards with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forum import recovery
+from forum.markup import render_markdown
+from forum.models import Category, Member, Post, PostRevision, RecoveryCode, Thread
+from forum.pseudonyms import pseudonym_key
+
+
+class ActionRefused(Exception):
+    """A write that the rules do not allow; its message is shown to the member."""
+
+
+class PseudonymTaken(ActionRefused):
+    pass
+
+
+def _issue_recovery_codes(member: Member) -> list[str]:
+    codes = [recovery.new_code() for _ in range(recovery.CODES_PER_SET)]
+    RecoveryCode.objects.filter(member=member).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(member=member, code_hash=recovery.code_hash(code)) for code in codes
+    )
+    return codes
+
+
+def register_member(*, pseudonym: str, password: str) -> tuple[Member, list[str]]:
+    """Create an account; returns it with its recovery codes, shown to the member once."""
+    with transaction.atomic():
+        if Member.objects.filter(pseudonym_key=pseudonym_key(pseudonym)).exists():
+            raise PseudonymTaken(_("That pseudonym is taken. Please choose another."))
+        try:
+            with transaction.atomic():
+                member = Member.objects.create_user(pseudonym, password)
+        except IntegrityError as error:
+            raise PseudonymTaken(_("That pseudonym is taken. Please choose another.")) from error
+        codes = _issue_recovery_codes(member)
+    return member, codes
+
+
+def regenerate_recovery_codes(*, member: Member) -> list[str]:
+    """Void every earlier code and issue a new set."""
+    with transaction.atomic():
+        return _issue_recovery_codes(member)
+
+
+def recover_account(*, pseudonym: str, code: str, new_password: str) -> Member | None:
+    """Spend one unused recovery code to set a new password. None if they do not match."""
+    with transaction.atomic():
+        spent = (
+            RecoveryCode.objects.select_for_update()
+            .select_related("member")
+            .filter(
+                code_hash=recovery.code_hash(code),
+                used_at__isnull=True,
+                member__pseudonym_key=pseudonym_key(pseudonym),
+                member__is_active=True,
+            )
+            .first()
+        )
+        if spent is None:
+            return None
+        spent.used_at = timezone.now()
+        spent.save(update_fields=["used_at"])
+        member = spent.member
+        member.set_password(new_password)
+        member.save(update_fields=["password"])
+    return member
+
+
+def change_password(*, member: Member, new_password: str) -> None:
+    with transaction.atomic():
+        member.set_password(new_password)
+        member.save(update_fields=["password"])
+
+
+def rename_member(*, member: Member, pseudonym: str) -> None:
+    """Take a new pseudonym. Nothing keeps the old one: posts show whatever it is now."""
+    key = pseudonym_key(pseudonym)
+    with transaction.atomic():
+        if Member.objects.filter(pseudonym_key=key).exclude(pk=member.pk).exists():
+            raise PseudonymTaken(_("That pseudonym is taken. Please choose another."))
+        member.pseudonym = pseudonym
+        member.pseudonym_key = key
+        try:
+            with transaction.atomic():
+                member.save(update_fields=["pseudonym", "pseudonym_key"])
+        except IntegrityError as error:
+            raise PseudonymTaken(_("That pseudonym is taken. Please choose another.")) from error
+
+
+def _already_submitted(submission_token: uuid.UUID | None) -> Post | None:
+    if submission_token is None:
+        return None
+    return Post.objects.select_related("thread").filter(submission_token=submission_token).first()
+
+
+def start_thread(
+    *,
+    author: Member,
+    category: Category,
+    title: str,
+    body: str,
+    submission_token: uuid.UUID | None = None,
+) -> Thread:
+    """Open a thread with its first post. Sending the same form twice opens it once."""
+    existing = _already_submitted(submission_token)
+    if existing is not None:
+        return existing.thread
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            thread = Thread.objects.create(
+                category=category,
+                author=author,
+                title=title,
+                created_at=now,
+                last_posted_at=now,
+            )
+            Post.objects.create(
+                thread=thread,
+                author=author,
+                body=body,
+                html=render_markdown(body),
+                created_at=now,
+                submission_token=submission_token,
+            )
+    except IntegrityError:
+        # The same form arrived twice at once; the other request made the thread.
+        existing = _already_submitted(submission_token)
+        if existing is None:
+            raise
+        return existing.thread
+    return thread
+
+
+def post_reply(
+    *,
+    author: Member,
+    thread: Thread,
+    body: str,
+    submission_token: uuid.UUID | None = None,
+) -> Post:
+    """Add a reply. Sending the same form twice adds it once."""
+    existing = _already_submitted(submission_token)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            locked_thread = Thread.objects.select_for_update().get(pk=thread.pk)
+            if locked_thread.is_locked:
+                raise ActionRefused(_("This thread is locked, so it takes no new replies."))
+            now = timezone.now()
+            post = Post.objects.create(
+                thread=locked_thread,
+                author=author,
+                body=body,
+                html=render_markdown(body),
+                created_at=now,
+                submission_token=submission_token,
+            )
+            Thread.objects.filter(pk=thread.pk).update(
+                reply_count=F("reply_count") + 1, last_posted_at=now
+            )
+    except IntegrityError:
+        existing = _already_submitted(submission_token)
+        if existing is None:
+            raise
+        return existing
+    return post
+
+
+def edit_post(*, editor: Member, post: Post, body: str) -> Post:
+    """Replace a post's text, keeping the earlier version for its author and moderators."""
+    with transaction.atomic():
+        current = Post.objects.select_for_update().get(pk=post.pk)
+        if current.author_id != editor.pk:
+            raise ActionRefused(_("Only the author can edit this post."))
+        if current.is_deleted:
+            raise ActionRefused(_("This post was deleted and cannot be edited."))
+        if current.body == body:
+            return current
+        PostRevision.objects.create(
+            post=current,
+            body=current.body,
+            html=current.html,
+            written_at=current.edited_at or current.created_at,
+        )
+        current.body = body
+        current.html = render_markdown(body)
+        current.edited_at = timezone.now()
+        current.save(update_fields=["body", "html", "edited_at"])
+    return current
+
+
+def delete_post(*, member: Member, post: Post) -> Post:
+    """Remove a post's words at its author's request; a tombstone keeps its place.
+
+    The text and its earlier versions are erased, not hidden: the member asked for them
+    to be gone. The tombstone still counts as a reply, so page numbers do not shift
+    under readers.
+    """
+    with transaction.atomic():
+        current = Post.objects.select_for_update().get(pk=post.pk)
+        if current.author_id != member.pk:
+            raise ActionRefused(_("Only the author can delete this post."))
+        if current.is_deleted:
+            return current
+        current.body = ""
+        current.html = ""
+        current.deleted_at = timezone.now()
+        current.save(update_fields=["body", "html", "deleted_at"])
+        current.revisions.all().delete()
+    return current

@@ -1,0 +1,246 @@
+"""Forms: they parse and validate what a member typed, and never write anything."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from forum.models import Category, Member
+from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
+
+# C0 and C1 control characters, except the line breaks and tab that text may carry.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAKS_AND_TABS = re.compile("[\n\r\t\u2028\u2029]")
+
+
+def clean_body_text(value: str) -> str:
+    body = value.replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL_CHARACTERS.search(body):
+        raise forms.ValidationError(
+            _("The text holds invisible control characters (such as NUL). Please remove them."),
+            code="control",
+        )
+    if not body.strip():
+        raise forms.ValidationError(_("Please write something first."), code="required")
+    if len(body) > settings.BODY_MAX_LENGTH:
+        raise forms.ValidationError(
+            _("Please keep a post under %(max)s characters (this one has %(count)s)."),
+            code="max_length",
+            params={"max": f"{settings.BODY_MAX_LENGTH:,}", "count": f"{len(body):,}"},
+        )
+    return body
+
+
+def clean_title_text(value: str) -> str:
+    if CONTROL_CHARACTERS.search(value) or LINE_BREAKS_AND_TABS.search(value):
+        raise forms.ValidationError(
+            _("The title holds control characters or line breaks. Please remove them."),
+            code="control",
+        )
+    title = value.strip()
+    if not title:
+        raise forms.ValidationError(_("Please give the thread a title."), code="required")
+    return title
+
+
+class BodyField(forms.CharField):
+    """A post body. Its limit is checked after line endings are normalised, so the
+    browser's own limit attribute is left off: CRLF would count twice there."""
+
+    widget = forms.Textarea(attrs={"rows": 10})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Your post"))
+        kwargs.setdefault(
+            "help_text",
+            _("Markdown works: *emphasis*, **strong**, lists, > quotes and links."),
+        )
+        super().__init__(strip=False, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        return clean_body_text(super().clean(value) or "")
+
+
+class SubmissionTokenField(forms.UUIDField):
+    """A one-time token carried by a posting form, so sending it twice posts once."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+
+class PostingForm(forms.Form):
+    submission_token = SubmissionTokenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+
+    def token(self) -> uuid.UUID:
+        # A form sent without a token (an old page, a script) still posts, just once.
+        return self.cleaned_data.get("submission_token") or uuid.uuid4()
+
+
+class ThreadForm(PostingForm):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=settings.TITLE_MAX_LENGTH, strip=False)
+    body = BodyField()
+
+    field_order = ["category", "title", "body", "submission_token"]
+
+    def clean_title(self) -> str:
+        return clean_title_text(self.cleaned_data["title"])
+
+
+class ReplyForm(PostingForm):
+    body = BodyField(label=_("Your reply"))
+
+
+class EditPostForm(forms.Form):
+    body = BodyField()
+
+
+class PseudonymField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Pseudonym"))
+        super().__init__(
+            max_length=MAX_LENGTH * 2,
+            help_text=_(
+                "3 to 30 letters, digits, “_” or “-”. Others will see this name; "
+                "it cannot be your email address."
+            ),
+            **kwargs,
+        )
+        self.widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        )
+
+    def clean(self, value: Any) -> str:
+        pseudonym = str(super().clean(value)).strip()
+        validate_pseudonym(pseudonym)
+        return unicodedata.normalize("NFKC", pseudonym)
+
+
+class NewPasswordMixin(forms.Form):
+    """Two password fields checked by Django's validators against the pseudonym."""
+
+    new_password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters. A few unrelated words make a strong one."),
+    )
+    new_password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def pseudonym_for_validation(self) -> str:
+        return str(self.cleaned_data.get("pseudonym", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("The two passwords are different."))
+        elif first:
+            probe = Member(pseudonym=self.pseudonym_for_validation())
+            try:
+                password_validation.validate_password(first, probe)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned
+
+
+class SignupForm(NewPasswordMixin):
+    pseudonym = PseudonymField()
+
+    field_order = ["pseudonym", "new_password1", "new_password2"]
+
+    def clean_pseudonym(self) -> str:
+        pseudonym = str(self.cleaned_data["pseudonym"])
+        if Member.objects.filter(pseudonym_key=pseudonym_key(pseudonym)).exists():
+            raise forms.ValidationError(
+                _("That pseudonym is taken. Please choose another."), code="taken"
+            )
+        return pseudonym
+
+
+class SignInForm(AuthenticationForm):
+    shared_device = forms.BooleanField(
+        label=_("This is a shared device: sign me out when the browser closes"),
+        required=False,
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That pseudonym and password do not match an account. "
+            "Check both; the password is case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Pseudonym")
+
+
+class RecoverForm(NewPasswordMixin):
+    pseudonym = forms.CharField(label=_("Pseudonym"), max_length=MAX_LENGTH * 2)
+    code = forms.CharField(
+        label=_("One of your recovery codes"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+    field_order = ["pseudonym", "code", "new_password1", "new_password2"]
+
+
+class RenameForm(forms.Form):
+    pseudonym = PseudonymField(label=_("New pseudonym"))
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        self.member = member
+        super().__init__(*args, **kwargs)
+
+    def clean_pseudonym(self) -> str:
+        pseudonym = str(self.cleaned_data["pseudonym"])
+        taken = Member.objects.filter(pseudonym_key=pseudonym_key(pseudonym)).exclude(
+            pk=self.member.pk
+        )
+        if taken.exists():
+            raise forms.ValidationError(
+                _("That pseudonym is taken. Please choose another."), code="taken"
+            )
+        return pseudonym
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        self.member = member
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data["password"])
+        if not self.member.check_password(password):
+            raise forms.ValidationError(_("That is not your current password."), code="wrong")
+        return password

@@ -1,0 +1,204 @@
+"""What the forum stores. Writes happen only in forum/actions.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from forum.pseudonyms import pseudonym_key
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+class MemberManager(BaseUserManager["Member"]):
+    def get_by_natural_key(self, username: str | None) -> Member:
+        # Sign-in matches the way uniqueness is enforced: case and width do not matter.
+        return self.get(pseudonym_key=pseudonym_key(username or ""))
+
+    def create_user(self, pseudonym: str, password: str | None = None, **extra: Any) -> Member:
+        member = self.model(pseudonym=pseudonym, pseudonym_key=pseudonym_key(pseudonym), **extra)
+        member.set_password(password)
+        member.save(using=self._db)
+        return member
+
+    def create_superuser(
+        self, pseudonym: str, password: str | None = None, **extra: Any
+    ) -> Member:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(pseudonym, password, **extra)
+
+
+class Member(AbstractBaseUser, PermissionsMixin):
+    """An account: a pseudonym and a password, nothing that identifies a person."""
+
+    # Unique as Django requires of the sign-in field; pseudonym_key is the uniqueness that
+    # matters: NFKC-normalised and case-folded, so "QuietHeron", "quietheron" and
+    # "ＱｕｉｅｔＨｅｒｏｎ" are one name.
+    pseudonym = models.CharField(_("pseudonym"), max_length=30, unique=True)
+    pseudonym_key = models.CharField(max_length=30, unique=True, editable=False)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "pseudonym"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def clean(self) -> None:
+        self.pseudonym_key = pseudonym_key(self.pseudonym)
+
+
+class RecoveryCode(models.Model):
+    """One single-use account recovery code. Only a keyed hash of it is kept."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def readable_by(self, user: Member | AnonymousUser) -> CategoryQuerySet:
+        if user.is_authenticated:
+            return self
+        return self.filter(is_public=True)
+
+    def with_activity(self) -> CategoryQuerySet:
+        return self.annotate(
+            thread_total=Count("threads", distinct=True),
+            latest_activity_at=Max("threads__last_posted_at"),
+        )
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=240)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Public categories can be read without an account; others only by members.
+    is_public = models.BooleanField(_("readable without an account"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:category", args=[self.slug])
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def readable_by(self, user: Member | AnonymousUser) -> ThreadQuerySet:
+        if user.is_authenticated:
+            return self
+        return self.filter(category__is_public=True)
+
+    def for_listing(self) -> ThreadQuerySet:
+        return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
+
+
+class Thread(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
+    author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(_("title"), max_length=settings.TITLE_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Kept by the posting actions so listings sort on an index, not an aggregate.
+    last_posted_at = models.DateTimeField(default=timezone.now)
+    reply_count = models.PositiveIntegerField(default=0)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_locked = models.BooleanField(_("locked"), default=False)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["category", "-is_pinned", "-last_posted_at", "-id"])]
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:thread", args=[self.pk])
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def in_reading_order(self) -> PostQuerySet:
+        return self.select_related("author").order_by("id")
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="posts")
+    body = models.TextField(_("body"))
+    # The sanitised HTML of `body`, made by forum.markup at write time: the only HTML a
+    # template may mark safe.
+    html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the form that created this post: a double click or a resent
+    # form meets this constraint and finds the post it already made.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["thread", "id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) | ~Q(body=""),
+                name="post_has_body_or_is_deleted",
+            )
+        ]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self) -> str:
+        return f"post {self.pk} in thread {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post", args=[self.pk])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    """An earlier version of an edited post, shown to its author and to moderators only."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    html = models.TextField()
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        verbose_name = _("post revision")
+        verbose_name_plural = _("post revisions")

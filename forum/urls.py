@@ -1,0 +1,35 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+from forum import account_views, views
+
+app_name = "forum"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<slug:slug>/", views.category, name="category"),
+    path("new/", views.new_thread, name="new_thread"),
+    path("t/<int:thread_id>/", views.thread, name="thread"),
+    path("t/<int:thread_id>/reply/", views.reply, name="reply"),
+    path("p/<int:post_id>/", views.post, name="post"),
+    path("p/<int:post_id>/edit/", views.edit_post, name="edit_post"),
+    path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),
+    path("p/<int:post_id>/history/", views.post_history, name="post_history"),
+    path("join/", account_views.signup, name="signup"),
+    path("join/codes/", account_views.recovery_codes, name="recovery_codes"),
+    path(
+        "join/codes/own-pace-recovery-codes.txt",
+        account_views.recovery_codes_download,
+        name="recovery_codes_download",
+    ),
+    path("login/", account_views.sign_in, name="login"),
+    path("logout/", account_views.sign_out, name="logout"),
+    path("recover/", account_views.recover, name="recover"),
+    path("settings/", account_views.settings_page, name="settings"),
+    path("settings/password/", account_views.change_password, name="change_password"),
+    path("settings/pseudonym/", account_views.rename, name="rename"),
+    path("settings/recovery-codes/", account_views.regenerate_codes, name="regenerate_codes"),
+    path("guidelines/", TemplateView.as_view(template_name="pages/guidelines.html"), name="guidelines"),
+    path("get-help/", TemplateView.as_view(template_name="pages/get_help.html"), name="get_help"),
+    path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+]

@@ -1,0 +1,263 @@
+"""Reading and writing threads. Each view parses, authorises, calls one action, responds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from forum import actions
+from forum.fragments import posts_for_viewer
+from forum.forms import EditPostForm, ReplyForm, ThreadForm
+from forum.markup import render_markdown
+from forum.models import Category, Member, Post, Thread
+
+
+class KnownLengthPosts:
+    """A thread's posts for the paginator, counted from the thread's own reply count
+    instead of a COUNT query on every page view."""
+
+    def __init__(self, thread: Thread) -> None:
+        self.thread = thread
+
+    def count(self) -> int:
+        return self.thread.reply_count + 1
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Post]:
+        return list(self.thread.posts.in_reading_order()[window])
+
+
+def _readable_thread(request: HttpRequest, thread_id: int) -> Thread:
+    return get_object_or_404(
+        Thread.objects.readable_by(request.user).select_related("category"), pk=thread_id
+    )
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+
+
+def _preview(form: ReplyForm | ThreadForm | EditPostForm, request: HttpRequest) -> Post | None:
+    """An unsaved post showing exactly what would be published, when Preview was pressed."""
+    if "preview" not in request.POST or not form.is_valid():
+        return None
+    body = form.cleaned_data["body"]
+    return Post(body=body, html=render_markdown(body))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    categories = Category.objects.readable_by(request.user).with_activity()
+    return render(request, "forum/home.html", {"categories": categories})
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    shown = get_object_or_404(Category, slug=slug)
+    if not shown.is_public and not request.user.is_authenticated:
+        return _login_redirect(request)
+    threads = Paginator(
+        Thread.objects.filter(category=shown).for_listing(), settings.THREADS_PER_PAGE
+    )
+    page = threads.get_page(request.GET.get("page"))
+    return render(request, "forum/category.html", {"category": shown, "page": page})
+
+
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    shown = get_object_or_404(Thread.objects.select_related("category"), pk=thread_id)
+    if not shown.category.is_public and not request.user.is_authenticated:
+        return _login_redirect(request)
+    page: Page[Post] = Paginator(
+        KnownLengthPosts(shown),  # type: ignore[arg-type]
+        settings.POSTS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    context: dict[str, Any] = {
+        "thread": shown,
+        "page": page,
+        "posts": posts_for_viewer(page.object_list, request.user),
+    }
+    if request.user.is_authenticated and not shown.is_locked:
+        context["form"] = ReplyForm()
+    return render(request, "forum/thread.html", context)
+
+
+def post(request: HttpRequest, post_id: int) -> HttpResponseRedirect:
+    """A post's permanent address: the page of its thread where it stands."""
+    target = get_object_or_404(Post.objects.select_related("thread__category"), pk=post_id)
+    if not target.thread.category.is_public and not request.user.is_authenticated:
+        return _login_redirect(request)
+    earlier = Post.objects.filter(thread_id=target.thread_id, id__lt=target.pk).count()
+    number = earlier // settings.POSTS_PER_PAGE + 1
+    suffix = f"?page={number}" if number > 1 else ""
+    return redirect(f"{target.thread.get_absolute_url()}{suffix}#post-{target.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_thread(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ThreadForm(request.POST)
+        preview = _preview(form, request)
+        if preview is None and form.is_valid():
+            started = actions.start_thread(
+                author=request.user,  # type: ignore[arg-type]
+                category=form.cleaned_data["category"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                submission_token=form.token(),
+            )
+            return redirect(started)
+    else:
+        preview = None
+        chosen = Category.objects.filter(slug=request.GET.get("category", "")).first()
+        form = ThreadForm(initial={"category": chosen} if chosen else None)
+    return render(request, "forum/new_thread.html", {"form": form, "preview": preview})
+
+
+def _quote(source: Post) -> str:
+    quoted = "\n".join(f"> {line}" if line else ">" for line in source.body.splitlines())
+    attribution = _("%(pseudonym)s wrote:") % {"pseudonym": source.author.pseudonym}
+    return f"> **{attribution}**\n>\n{quoted}\n\n"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+    shown = _readable_thread(request, thread_id)
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+        preview = _preview(form, request)
+        if preview is None and form.is_valid() and not shown.is_locked:
+            try:
+                posted = actions.post_reply(
+                    author=request.user,  # type: ignore[arg-type]
+                    thread=shown,
+                    body=form.cleaned_data["body"],
+                    submission_token=form.token(),
+                )
+            except actions.ActionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return redirect(posted)
+    else:
+        preview = None
+        initial = {}
+        quoted = (
+            Post.objects.select_related("author")
+            .filter(thread=shown, pk=request.GET.get("quote") or 0, deleted_at__isnull=True)
+            .first()
+            if (request.GET.get("quote") or "").isdigit()
+            else None
+        )
+        if quoted is not None:
+            initial["body"] = _quote(quoted)
+        form = ReplyForm(initial=initial)
+    return render(
+        request, "forum/reply.html", {"thread": shown, "form": form, "preview": preview}
+    )
+
+
+def _own_post(request: HttpRequest, post_id: int) -> Post:
+    target = get_object_or_404(Post.objects.select_related("thread", "author"), pk=post_id)
+    if target.author_id != request.user.pk:
+        raise PermissionDenied
+    if target.is_deleted:
+        raise Http404
+    return target
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    target = _own_post(request, post_id)
+    if request.method == "POST":
+        form = EditPostForm(request.POST)
+        preview = _preview(form, request)
+        if preview is None and form.is_valid():
+            try:
+                actions.edit_post(
+                    editor=request.user,  # type: ignore[arg-type]
+                    post=target,
+                    body=form.cleaned_data["body"],
+                )
+            except actions.ActionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return redirect(target)
+    else:
+        preview = None
+        form = EditPostForm(initial={"body": target.body})
+    return render(
+        request, "forum/edit_post.html", {"post": target, "form": form, "preview": preview}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    target = _own_post(request, post_id)
+    if request.method == "POST":
+        actions.delete_post(member=request.user, post=target)  # type: ignore[arg-type]
+        return redirect(target)
+    return render(request, "forum/delete_post.html", {"post": target})
+
+
+@login_required
+def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
+    target = get_object_or_404(Post.objects.select_related("thread", "author"), pk=post_id)
+    viewer: Member | AnonymousUser = request.user
+    if target.author_id != viewer.pk and not viewer.has_perm("forum.view_postrevision"):
+        raise PermissionDenied
+    return render(
+        request,
+        "forum/post_history.html",
+        {"post": target, "revisions": target.revisions.all()},
+    )
+
+
+# --- Error pages, in the site's style ---------------------------------------------------
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request: whatever failed (the session, the database) must not
+    # be touched again by the page that apologises for it.
+    return HttpResponseServerError(render_to_string("500.html"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that lost its security token. The text the member wrote is handed back."""
+    kept = {
+        field: request.POST.get(field, "")
+        for field in ("title", "body")
+        if request.POST.get(field, "").strip()
+    }
+    return render(request, "403_csrf.html", {"kept": kept}, status=403)
