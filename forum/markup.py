@@ -9,11 +9,14 @@ this module only, and a strict Content-Security-Policy stands behind it.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import bleach
-from bleach import html5lib_shim
+
+# bleach re-exports html5lib's token filter base; its type stubs do not declare it.
+from bleach.html5lib_shim import Filter  # type: ignore[attr-defined]
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -21,8 +24,22 @@ from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = frozenset(
     {
-        "p", "br", "hr", "em", "strong", "code", "pre", "blockquote",
-        "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+        "p",
+        "br",
+        "hr",
+        "em",
+        "strong",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
     }
 )
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
@@ -73,7 +90,7 @@ def _render_image_as_link(
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = renderer.renderInlineAsText(token.children or [], options, env) or src
-    return f'<a href="{html5lib_shim.escape(src)}">{html5lib_shim.escape(alt)}</a>'
+    return f'<a href="{html.escape(src)}">{html.escape(alt)}</a>'
 
 
 def _build_markdown() -> MarkdownIt:
@@ -85,7 +102,7 @@ def _build_markdown() -> MarkdownIt:
     return md
 
 
-class LinkRelFilter(html5lib_shim.Filter):  # type: ignore[misc]
+class LinkRelFilter(Filter):
     """Gives every link the same rel, whatever the source said."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

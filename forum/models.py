@@ -30,9 +30,7 @@ class MemberManager(BaseUserManager["Member"]):
         member.save(using=self._db)
         return member
 
-    def create_superuser(
-        self, pseudonym: str, password: str | None = None, **extra: Any
-    ) -> Member:
+    def create_superuser(self, pseudonym: str, password: str | None = None, **extra: Any) -> Member:
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(pseudonym, password, **extra)
 
@@ -52,7 +50,7 @@ class Member(AbstractBaseUser, PermissionsMixin):
     objects = MemberManager()
 
     USERNAME_FIELD = "pseudonym"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         verbose_name = _("member")
@@ -75,6 +73,9 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
         verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of member {self.member_id}"
 
 
 class CategoryQuerySet(models.QuerySet["Category"]):
@@ -202,3 +203,6 @@ class PostRevision(models.Model):
         ordering = ["-written_at", "-id"]
         verbose_name = _("post revision")
         verbose_name_plural = _("post revisions")
+
+    def __str__(self) -> str:
+        return f"revision {self.pk} of post {self.post_id}"

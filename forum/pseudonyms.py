@@ -23,22 +23,73 @@ INVISIBLE_OR_BIDI = re.compile(
 
 # Names a member could use to pass as the people who run the site.
 STAFF_WORDS = (
-    "admin", "admins", "administrator", "moderator", "moderators", "mod", "mods", "staff",
-    "sysop", "ownpace", "official",
+    "admin",
+    "admins",
+    "administrator",
+    "moderator",
+    "moderators",
+    "mod",
+    "mods",
+    "staff",
+    "sysop",
+    "ownpace",
+    "official",
 )
 
 # Digits and signs people use to dress letters up ("adm1n", "m0d").
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 
 ADJECTIVES = (
-    "Quiet", "Gentle", "Brave", "Calm", "Steady", "Kind", "Soft", "Patient", "Hopeful",
-    "Bright", "Warm", "Tender", "Bold", "Easy", "Sunny", "Still", "Clear", "Golden",
-    "Silver", "Little", "Slow", "Wise", "Cosy", "Mellow",
+    "Quiet",
+    "Gentle",
+    "Brave",
+    "Calm",
+    "Steady",
+    "Kind",
+    "Soft",
+    "Patient",
+    "Hopeful",
+    "Bright",
+    "Warm",
+    "Tender",
+    "Bold",
+    "Easy",
+    "Sunny",
+    "Still",
+    "Clear",
+    "Golden",
+    "Silver",
+    "Little",
+    "Slow",
+    "Wise",
+    "Cosy",
+    "Mellow",
 )
 NOUNS = (
-    "Heron", "Willow", "Fern", "Otter", "River", "Meadow", "Sparrow", "Maple", "Harbor",
-    "Lantern", "Pebble", "Robin", "Clover", "Moss", "Finch", "Tide", "Birch", "Wren",
-    "Juniper", "Poppy", "Cedar", "Brook", "Dune", "Lark",
+    "Heron",
+    "Willow",
+    "Fern",
+    "Otter",
+    "River",
+    "Meadow",
+    "Sparrow",
+    "Maple",
+    "Harbor",
+    "Lantern",
+    "Pebble",
+    "Robin",
+    "Clover",
+    "Moss",
+    "Finch",
+    "Tide",
+    "Birch",
+    "Wren",
+    "Juniper",
+    "Poppy",
+    "Cedar",
+    "Brook",
+    "Dune",
+    "Lark",
 )
 
 
@@ -124,9 +175,7 @@ def suggest_pseudonyms(count: int = 3) -> list[str]:
     """Friendly names like "QuietHeron42": two words and a number, nothing personal."""
     names: list[str] = []
     while len(names) < count:
-        name = (
-            f"{secrets.choice(ADJECTIVES)}{secrets.choice(NOUNS)}{secrets.randbelow(90) + 10}"
-        )
+        name = f"{secrets.choice(ADJECTIVES)}{secrets.choice(NOUNS)}{secrets.randbelow(90) + 10}"
         if name not in names:
             names.append(name)
     return names

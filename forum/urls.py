@@ -29,7 +29,11 @@ urlpatterns = [
     path("settings/password/", account_views.change_password, name="change_password"),
     path("settings/pseudonym/", account_views.rename, name="rename"),
     path("settings/recovery-codes/", account_views.regenerate_codes, name="regenerate_codes"),
-    path("guidelines/", TemplateView.as_view(template_name="pages/guidelines.html"), name="guidelines"),
+    path(
+        "guidelines/",
+        TemplateView.as_view(template_name="pages/guidelines.html"),
+        name="guidelines",
+    ),
     path("get-help/", TemplateView.as_view(template_name="pages/get_help.html"), name="get_help"),
     path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
 ]

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forum import actions
-from forum.fragments import posts_for_viewer
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
+from forum.fragments import posts_for_viewer
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, Thread
 
@@ -91,7 +91,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
-        "posts": posts_for_viewer(page.object_list, request.user),
+        "posts": posts_for_viewer(list(page.object_list), request.user),
     }
     if request.user.is_authenticated and not shown.is_locked:
         context["form"] = ReplyForm()
@@ -169,9 +169,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
         if quoted is not None:
             initial["body"] = _quote(quoted)
         form = ReplyForm(initial=initial)
-    return render(
-        request, "forum/reply.html", {"thread": shown, "form": form, "preview": preview}
-    )
+    return render(request, "forum/reply.html", {"thread": shown, "form": form, "preview": preview})
 
 
 def _own_post(request: HttpRequest, post_id: int) -> Post:

@@ -52,9 +52,7 @@ def category(db: None) -> Category:
 
 
 @pytest.fixture
-def make_thread(
-    make_member: Callable[..., Member], category: Category
-) -> Callable[..., Thread]:
+def make_thread(make_member: Callable[..., Member], category: Category) -> Callable[..., Thread]:
     def make(
         author: Member | None = None,
         title: str = "How did you start?",
