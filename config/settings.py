@@ -6,6 +6,7 @@ beyond Python packages: a SQLite file, the in-memory channel layer and a local c
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -100,8 +101,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The browser tests run the site in a second process, which must see the test
-    # database: an in-memory SQLite database would be invisible to it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-ownpace.sqlite3")}
+    # database: an in-memory SQLite database would be invisible to it. One file per test
+    # run, so that two runs at once do not share it (the server is handed its name).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"ownpace-test-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from forum import recovery
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, PostRevision, RecoveryCode, Thread
-from forum.pseudonyms import pseudonym_key
+from forum.pseudonyms import pseudonym_key, validate_pseudonym
 
 
 class ActionRefused(Exception):
@@ -38,7 +38,12 @@ def _issue_recovery_codes(member: Member) -> list[str]:
 
 
 def register_member(*, pseudonym: str, password: str) -> tuple[Member, list[str]]:
-    """Create an account; returns it with its recovery codes, shown to the member once."""
+    """Create an account; returns it with its recovery codes, shown to the member once.
+
+    Raises django's ValidationError for a pseudonym the rules refuse (the sign-up form
+    says so beside the field first).
+    """
+    validate_pseudonym(pseudonym)
     with transaction.atomic():
         if Member.objects.filter(pseudonym_key=pseudonym_key(pseudonym)).exists():
             raise PseudonymTaken(_("That pseudonym is taken. Please choose another."))
@@ -89,6 +94,7 @@ def change_password(*, member: Member, new_password: str) -> None:
 
 def rename_member(*, member: Member, pseudonym: str) -> None:
     """Take a new pseudonym. Nothing keeps the old one: posts show whatever it is now."""
+    validate_pseudonym(pseudonym)
     key = pseudonym_key(pseudonym)
     with transaction.atomic():
         if Member.objects.filter(pseudonym_key=key).exclude(pk=member.pk).exists():
