@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,10 +21,55 @@ from forum.forms import ConfirmPasswordForm, RecoverForm, RenameForm, SignInForm
 from forum.models import Member
 from forum.pseudonyms import pseudonym_key, suggest_pseudonyms
 
-# Fresh recovery codes wait in the session until the member says they have saved them:
-# long enough to show and download them, never stored anywhere else in plain text.
-FRESH_CODES_SESSION_KEY = "fresh_recovery_codes"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# Fresh recovery codes wait in the cache, never in the database (sessions are stored
+# there, readable by anyone with a backup), for long enough to show and download them.
+# The session holds only a random ticket naming them.
+FRESH_CODES_SESSION_KEY = "fresh_recovery_codes_ticket"
+FRESH_CODES_SECONDS = 30 * 60
+
+logger = logging.getLogger("ownpace.accounts")
+
+
+def _fresh_codes_cache_key(ticket: str) -> str:
+    return f"fresh-recovery-codes:{ticket}"
+
+
+def _show_fresh_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    ticket = secrets.token_urlsafe(24)
+    try:
+        cache.set(_fresh_codes_cache_key(ticket), codes, FRESH_CODES_SECONDS)
+    except Exception:
+        # Without the cache the codes cannot wait for a second request: show them now,
+        # once, rather than lose them.
+        logger.warning("cache unavailable; showing recovery codes without a download")
+        return render(
+            request, "accounts/recovery_codes.html", {"codes": codes, "can_download": False}
+        )
+    request.session[FRESH_CODES_SESSION_KEY] = ticket
+    return redirect("forum:recovery_codes")
+
+
+def _fresh_codes(request: HttpRequest) -> list[str] | None:
+    ticket = request.session.get(FRESH_CODES_SESSION_KEY)
+    if not ticket:
+        return None
+    try:
+        codes: list[str] | None = cache.get(_fresh_codes_cache_key(ticket))
+    except Exception:
+        logger.warning("cache unavailable; fresh recovery codes cannot be shown")
+        return None
+    return codes
+
+
+def _forget_fresh_codes(request: HttpRequest) -> None:
+    ticket = request.session.pop(FRESH_CODES_SESSION_KEY, None)
+    if ticket:
+        try:
+            cache.delete(_fresh_codes_cache_key(ticket))
+        except Exception:
+            logger.warning("cache unavailable; fresh recovery codes expire on their own")
 
 
 def _free_suggestions() -> list[str]:
@@ -57,8 +106,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error("pseudonym", str(refusal))
         else:
             login(request, member, backend=BACKEND)
-            request.session[FRESH_CODES_SESSION_KEY] = codes
-            return redirect("forum:recovery_codes")
+            return _show_fresh_codes(request, codes)
     return render(
         request, "accounts/signup.html", {"form": form, "suggestions": _free_suggestions()}
     )
@@ -67,19 +115,19 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    codes = request.session.get(FRESH_CODES_SESSION_KEY)
+    if request.method == "POST":
+        _forget_fresh_codes(request)
+        messages.success(request, _("Your recovery codes are no longer shown here."))
+        return redirect("forum:home")
+    codes = _fresh_codes(request)
     if not codes:
         return redirect("forum:settings")
-    if request.method == "POST":
-        del request.session[FRESH_CODES_SESSION_KEY]
-        messages.success(request, _("Welcome. Your recovery codes are no longer shown here."))
-        return redirect("forum:home")
-    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "can_download": True})
 
 
 @login_required
 def recovery_codes_download(request: HttpRequest) -> HttpResponse:
-    codes = request.session.get(FRESH_CODES_SESSION_KEY)
+    codes = _fresh_codes(request)
     if not codes:
         return redirect("forum:settings")
     lines = [
@@ -228,5 +276,4 @@ def regenerate_codes(request: HttpRequest) -> HttpResponse:
     form = ConfirmPasswordForm(request.POST, member=member)
     if not form.is_valid():
         return _settings_page(request, codes_form=form, status=400)
-    request.session[FRESH_CODES_SESSION_KEY] = actions.regenerate_recovery_codes(member=member)
-    return redirect("forum:recovery_codes")
+    return _show_fresh_codes(request, actions.regenerate_recovery_codes(member=member))

@@ -42,7 +42,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     # matters: NFKC-normalised and case-folded, so "QuietHeron", "quietheron" and
     # "ＱｕｉｅｔＨｅｒｏｎ" are one name.
     pseudonym = models.CharField(_("pseudonym"), max_length=30, unique=True)
-    pseudonym_key = models.CharField(max_length=30, unique=True, editable=False)
+    # Case-folding can lengthen a name ("ß" becomes "ss"): up to three times as long.
+    pseudonym_key = models.CharField(max_length=90, unique=True, editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)

@@ -98,18 +98,35 @@ def pseudonym_key(pseudonym: str) -> str:
     return unicodedata.normalize("NFKC", pseudonym).casefold()
 
 
+# Letters that Unicode's confusables data leaves alone but a reader does not: small
+# capitals and the Latin alpha.
+EXTRA_LOOK_ALIKES = str.maketrans(
+    {
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h",
+        "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
+        "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+        "ɑ": "a",
+    }
+)  # fmt: skip
+DIGITS = "0123456789"
+
+
 @lru_cache(maxsize=4096)
 def skeleton(text: str) -> str:
     """What a name looks like to a reader, so look-alikes of staff names compare equal.
 
-    Each character with a Latin homoglyph (Cyrillic "а", Greek "ο", ...) becomes that
-    Latin letter, digits become the letters they imitate, and "l" and "i" are one letter.
+    Each character with a Latin homoglyph (Cyrillic "а", Greek "ο", small capital "ᴀ")
+    becomes that Latin letter, accents are dropped, digits become the letters they
+    imitate, "rn" reads as "m", and "l" and "i" are one letter.
     """
     # Look-alikes are found before case-folding: a capital Greek "Μ" resembles "M", its
     # small form "μ" resembles no Latin letter.
-    normalised = unicodedata.normalize("NFKC", text)
-    latin = "".join(_latin_look_alike(char) for char in normalised).casefold()
-    return latin.translate(LEET).replace("l", "i")
+    normalised = unicodedata.normalize("NFKC", text).translate(EXTRA_LOOK_ALIKES)
+    latin = "".join(_latin_look_alike(char) for char in normalised)
+    bare = "".join(
+        char for char in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(char)
+    )
+    return bare.casefold().translate(LEET).replace("rn", "m").replace("l", "i")
 
 
 def _latin_look_alike(char: str) -> str:
@@ -122,25 +139,36 @@ def _latin_look_alike(char: str) -> str:
     return char
 
 
-STAFF_SKELETONS = tuple(skeleton(word) for word in STAFF_WORDS)
+STAFF_SKELETONS = frozenset(skeleton(word) for word in STAFF_WORDS)
+# Long staff words are refused anywhere at the start or end of a name ("siteadmin",
+# "themoderator"); short ones ("mod") only as a word of their own, so "Modest" is fine.
+LONG_STAFF_SKELETONS = tuple(word for word in STAFF_SKELETONS if len(word) >= 5)
 CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-def imitates_staff(pseudonym: str) -> bool:
-    """True for "admin", "Adm1n", "the_moderator", "StaffTeam", "аdmin" (Cyrillic а)...
+def _readings(word: str) -> set[str]:
+    # Digits at either end may be a number ("admin42", "42admin") or dressed-up letters
+    # ("5taff"): every reading is checked.
+    return {skeleton(word), skeleton(word.strip(DIGITS)), skeleton(word.rstrip(DIGITS))}
 
-    A name is split into its words (at "_", "-" and lower-to-upper case changes); a word,
-    or the whole name squeezed together, that looks like a staff word is refused, as is a
-    name that starts with one of the longer staff words. "Badminton" stays allowed.
+
+def imitates_staff(pseudonym: str) -> bool:
+    """True for "admin", "Adm1n", "the_moderator", "siteadmin", "аdmin" (Cyrillic а)...
+
+    A name is read as its words (split at "_", "-" and lower-to-upper case changes) and as
+    a whole squeezed together; "Badminton" stays allowed.
     """
     words = [w for w in re.split(r"[_\-]+", CAMEL_BOUNDARY.sub("_", pseudonym)) if w]
-    # Trailing digits are a number ("admin42"); leading ones may be dressed-up letters.
-    candidates = {skeleton(w.rstrip("0123456789")) for w in words}
-    squeezed = skeleton(re.sub(r"[_\-]", "", pseudonym).rstrip("0123456789"))
-    candidates.add(squeezed)
-    if candidates & set(STAFF_SKELETONS):
+    readings = _readings(re.sub(r"[_\-]", "", pseudonym))
+    for word in words:
+        readings |= _readings(word)
+    if readings & STAFF_SKELETONS:
         return True
-    return any(squeezed.startswith(s) for s in STAFF_SKELETONS if len(s) >= 5)
+    return any(
+        reading.startswith(staff) or reading.endswith(staff)
+        for reading in readings
+        for staff in LONG_STAFF_SKELETONS
+    )
 
 
 def validate_pseudonym(pseudonym: str) -> None:

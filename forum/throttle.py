@@ -27,7 +27,9 @@ def _address_hash(request: HttpRequest) -> str:
 
 
 def _name_hash(pseudonym: str) -> str:
-    return salted_hmac("ownpace.throttle.name", pseudonym_key(pseudonym)).hexdigest()
+    # Keyed on the name as sign-in matches it, so " QuietHeron42" or "quietheron42" share
+    # the account's counter instead of each starting a fresh one.
+    return salted_hmac("ownpace.throttle.name", pseudonym_key(pseudonym.strip())).hexdigest()
 
 
 def _keys(request: HttpRequest, pseudonym: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from pytest_django.fixtures import Settings
 
 from forum import actions
 from forum.models import Category, Member, Post, Thread
@@ -20,6 +21,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Playwright's sync API leaves an event loop running in the main thread; async tests
     # after the first browser test would fail, so the browser tests go last.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest, settings: Settings) -> None:
+    # Argon2 costs about 100 MB and a third of a second per hash: tests about password
+    # storage keep it (marker "argon2"), and so do browser tests, whose server process
+    # hashes with the production settings.
+    if not any(request.node.get_closest_marker(name) for name in ("argon2", "browser")):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

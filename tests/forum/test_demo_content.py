@@ -34,12 +34,6 @@ STARTER_SLUGS = {
 DEMO_REPLIES = sum(len(thread.replies) for thread in THREADS)
 
 
-@pytest.fixture
-def fast_hashing(settings: Any) -> None:
-    # Argon2 is what production uses, and one test keeps it; the rest need not wait for it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(*args: str) -> str:
     out = StringIO()
     call_command("load_demo", *args, stdout=out, stderr=out)
@@ -47,7 +41,7 @@ def run(*args: str) -> str:
 
 
 @pytest.fixture
-def loaded(db: None, fast_hashing: None) -> str:
+def loaded(db: None) -> str:
     return run()
 
 
@@ -105,7 +99,7 @@ def test_load_demo_makes_the_same_threads_every_run(loaded: str) -> None:
 
 @pytest.mark.django_db
 def test_load_demo_if_empty_does_nothing_on_a_database_with_a_member(
-    make_member: Callable[..., Member], fast_hashing: None
+    make_member: Callable[..., Member],
 ) -> None:
     make_member()
 
@@ -117,6 +111,7 @@ def test_load_demo_if_empty_does_nothing_on_a_database_with_a_member(
     assert not Thread.objects.exists()
 
 
+@pytest.mark.argon2
 @pytest.mark.django_db
 def test_load_demo_if_empty_loads_into_an_empty_database() -> None:
     output = run("--if-empty")  # with the real Argon2 hasher: still only a few seconds
@@ -140,7 +135,7 @@ def test_load_demo_refuses_clearly_when_the_demo_members_exist(loaded: str) -> N
 
 @pytest.mark.django_db
 def test_load_demo_gives_random_passwords_that_are_never_shown(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fast_hashing: None
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     issued: list[str] = []
     real_token_urlsafe = secrets.token_urlsafe
@@ -254,9 +249,7 @@ def failing_reply(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.django_db
-def test_load_demo_leaves_an_empty_database_when_it_fails_halfway(
-    fast_hashing: None, failing_reply: None
-) -> None:
+def test_load_demo_leaves_an_empty_database_when_it_fails_halfway(failing_reply: None) -> None:
     with pytest.raises(RuntimeError):
         run()
 
