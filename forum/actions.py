@@ -8,13 +8,14 @@ that must happen afterwards with transaction.on_commit.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import recovery
+from forum import fragments, recovery
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, PostRevision, RecoveryCode, Thread
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
@@ -209,6 +210,7 @@ def edit_post(*, editor: Member, post: Post, body: str) -> Post:
         current.html = render_markdown(body)
         current.edited_at = timezone.now()
         current.save(update_fields=["body", "html", "edited_at"])
+        transaction.on_commit(partial(fragments.forget_post, current.pk))
     return current
 
 
@@ -230,4 +232,5 @@ def delete_post(*, member: Member, post: Post) -> Post:
         current.deleted_at = timezone.now()
         current.save(update_fields=["body", "html", "deleted_at"])
         current.revisions.all().delete()
+        transaction.on_commit(partial(fragments.forget_post, current.pk))
     return current

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -28,20 +29,15 @@ logger = logging.getLogger("ownpace.fragments")
 CACHE_SECONDS = 60 * 60 * 24
 
 
-def _cache_key(post: Post) -> str:
-    # Everything the fragment shows is in the key, so a changed post or a renamed author
-    # simply misses the cache: old text and old names are never served again.
-    facts = "|".join(
-        str(part)
-        for part in (
-            post.pk,
-            post.edited_at and post.edited_at.timestamp(),
-            post.deleted_at and post.deleted_at.timestamp(),
-            post.author.pseudonym,
-            get_language(),
-        )
-    )
-    return "post-fragment:" + hashlib.sha256(facts.encode()).hexdigest()[:32]
+def _cache_key(post_id: int, language: str | None) -> str:
+    return f"post-fragment:{post_id}:{language}"
+
+
+def _version(post: Post) -> str:
+    # Everything the fragment shows, so an edited post or a renamed author is rendered
+    # afresh: old text and old names are never served again.
+    facts = (post.edited_at, post.deleted_at, post.author.pseudonym)
+    return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
 
 def render_post(post: Post) -> str:
@@ -50,35 +46,44 @@ def render_post(post: Post) -> str:
 
 def post_fragments(posts: Sequence[Post]) -> list[str]:
     """The fragment of each post, in order, from the cache where it is already there."""
-    keys = [_cache_key(post) for post in posts]
+    language = get_language()
+    keys = [_cache_key(post.pk, language) for post in posts]
     try:
-        cached: dict[str, str] = cache.get_many(keys)
+        cached: dict[str, tuple[str, str]] = cache.get_many(keys)
     except Exception:
         # A down cache slows the page; it must not break it.
         logger.warning("fragment cache unavailable; rendering posts directly")
         cached = {}
     fragments = []
-    missing = {}
+    fresh = {}
     for key, post in zip(keys, posts, strict=True):
-        fragment = cached.get(key)
-        if fragment is None:
-            fragment = missing[key] = render_post(post)
+        version = _version(post)
+        cached_version, fragment = cached.get(key, ("", ""))
+        if cached_version != version:
+            fragment = render_post(post)
+            fresh[key] = (version, fragment)
         fragments.append(fragment)
-    if missing:
+    if fresh:
         try:
-            cache.set_many(missing, CACHE_SECONDS)
+            cache.set_many(fresh, CACHE_SECONDS)
         except Exception:
             logger.warning("fragment cache unavailable; rendered posts not kept")
     return fragments
 
 
-def viewer_actions(post: Post, viewer: Member | AnonymousUser) -> str:
-    if post.is_deleted or not viewer.is_authenticated:
+def forget_post(post_id: int) -> None:
+    """Drop a post's cached fragment now, so edited or deleted words leave the cache too."""
+    try:
+        cache.delete_many([_cache_key(post_id, code) for code, _name in settings.LANGUAGES])
+    except Exception:
+        logger.warning("fragment cache unavailable; post %s expires on its own", post_id)
+
+
+def viewer_actions(post: Post, viewer: Member, *, reads_every_history: bool) -> str:
+    if post.is_deleted:
         return ""
     is_author = post.author_id == viewer.pk
-    may_read_history = post.edited_at is not None and (
-        is_author or viewer.has_perm("forum.view_postrevision")
-    )
+    may_read_history = post.edited_at is not None and (is_author or reads_every_history)
     if not (is_author or may_read_history):
         return ""
     return render_to_string(
@@ -90,12 +95,26 @@ def viewer_actions(post: Post, viewer: Member | AnonymousUser) -> str:
 @dataclass(frozen=True)
 class ShownPost:
     fragment: str
-    viewer_actions: str
+    viewer_actions: str = ""
 
 
 def posts_for_viewer(posts: Sequence[Post], viewer: Member | AnonymousUser) -> list[ShownPost]:
     """The thread page's posts, each with the links this viewer may use on it."""
+    fragments = post_fragments(posts)
+    if not isinstance(viewer, Member):
+        return [ShownPost(fragment=fragment) for fragment in fragments]
+    # The permission is asked once per page, and only when someone else's edited post
+    # is on it.
+    reads_every_history = (
+        any(
+            post.edited_at and not post.is_deleted and post.author_id != viewer.pk for post in posts
+        )
+        and viewer.may_read_post_history()
+    )
     return [
-        ShownPost(fragment=fragment, viewer_actions=viewer_actions(post, viewer))
-        for post, fragment in zip(posts, post_fragments(posts), strict=True)
+        ShownPost(
+            fragment=fragment,
+            viewer_actions=viewer_actions(post, viewer, reads_every_history=reads_every_history),
+        )
+        for post, fragment in zip(posts, fragments, strict=True)
     ]

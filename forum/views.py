@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import (
@@ -131,6 +131,17 @@ def new_thread(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/new_thread.html", {"form": form, "preview": preview})
 
 
+def _quoted_post(thread: Thread, raw_id: str) -> Post | None:
+    """The post named by ?quote=, if it is a live post of this thread; None for anything else."""
+    if not re.fullmatch(r"[0-9]{1,18}", raw_id):
+        return None
+    return (
+        Post.objects.select_related("author")
+        .filter(thread=thread, pk=int(raw_id), deleted_at__isnull=True)
+        .first()
+    )
+
+
 def _quote(source: Post) -> str:
     quoted = "\n".join(f"> {line}" if line else ">" for line in source.body.splitlines())
     attribution = _("%(pseudonym)s wrote:") % {"pseudonym": source.author.pseudonym}
@@ -158,17 +169,8 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                 return redirect(posted)
     else:
         preview = None
-        initial = {}
-        quoted = (
-            Post.objects.select_related("author")
-            .filter(thread=shown, pk=request.GET.get("quote") or 0, deleted_at__isnull=True)
-            .first()
-            if (request.GET.get("quote") or "").isdigit()
-            else None
-        )
-        if quoted is not None:
-            initial["body"] = _quote(quoted)
-        form = ReplyForm(initial=initial)
+        quoted = _quoted_post(shown, request.GET.get("quote", ""))
+        form = ReplyForm(initial={"body": _quote(quoted)} if quoted else None)
     return render(request, "forum/reply.html", {"thread": shown, "form": form, "preview": preview})
 
 
@@ -220,8 +222,9 @@ def delete_post(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
     target = get_object_or_404(Post.objects.select_related("thread", "author"), pk=post_id)
-    viewer: Member | AnonymousUser = request.user
-    if target.author_id != viewer.pk and not viewer.has_perm("forum.view_postrevision"):
+    viewer = request.user
+    assert isinstance(viewer, Member)
+    if target.author_id != viewer.pk and not viewer.may_read_post_history():
         raise PermissionDenied
     return render(
         request,

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forum', '0002_starter_categories'),
+        ("forum", "0002_starter_categories"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='member',
-            name='pseudonym_key',
+            model_name="member",
+            name="pseudonym_key",
             field=models.CharField(editable=False, max_length=90, unique=True),
         ),
     ]

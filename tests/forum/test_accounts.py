@@ -48,9 +48,7 @@ def signed_in_pk(client: Client) -> str | None:
 
 def field_error(html: str, field: str) -> str:
     """The text of the error block rendered beside one field, or "" if there is none."""
-    found = re.search(
-        rf'<div class="field-errors" id="id_{field}_error">(.*?)</div>', html, re.DOTALL
-    )
+    found = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.DOTALL)
     return found.group(1) if found else ""
 
 
