@@ -321,7 +321,12 @@ def test_render_markdown_keeps_http_https_mailto_and_relative_links() -> None:
 
 # --- The XSS corpus, posted through the real posting path --------------------------------
 
-CORPUS_PATH = Path("/work/shared/security/xss_vectors.txt")
+# A copy of the shared public corpus travels with the tests, so a fresh clone runs it; a
+# newer shared copy beside the project (../shared, as CI has it) adds its new lines.
+CORPUS_PATHS = [
+    Path(__file__).parent / "data" / "xss_vectors.txt",
+    Path(__file__).resolve().parents[3] / "shared" / "security" / "xss_vectors.txt",
+]
 _ESCAPE = re.compile(r"\\(n|r|t|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
 
 
@@ -334,16 +339,20 @@ def _decode(line: str) -> str:
 
 
 def _corpus() -> list[str]:
-    lines = CORPUS_PATH.read_text(encoding="utf-8").splitlines()
-    return [_decode(line) for line in lines if line and not line.startswith("#")]
+    payloads: dict[str, None] = {}
+    for path in CORPUS_PATHS:
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            payloads.update(dict.fromkeys(_decode(ln) for ln in lines if ln and ln[0] != "#"))
+    return list(payloads)
 
 
 CORPUS = _corpus()
 CORPUS_IDS = [f"line{number:03d}" for number in range(1, len(CORPUS) + 1)]
 
 
-def test_corpus_decodes_to_the_346_payloads_its_header_announces() -> None:
-    assert len(CORPUS) == 346
+def test_corpus_decodes_to_at_least_the_346_payloads_its_header_announces() -> None:
+    assert len(CORPUS) >= 346
     assert "\x00" in "".join(CORPUS)  # the escapes were decoded, not taken literally
     assert not any("\\u200b" in line for line in CORPUS)
 
