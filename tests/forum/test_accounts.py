@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from forum import throttle
 from forum.models import Member, Thread
 from tests.conftest import PASSWORD
+from tests.helpers import field_error, input_value, sign_in, signed_in_pk, stored_values
 
 SIGNUP_URL = reverse("forum:signup")
 LOGIN_URL = reverse("forum:login")
@@ -36,50 +33,6 @@ def sign_up(client: Client, pseudonym: str, password: str = PASSWORD, again: str
         SIGNUP_URL,
         {"pseudonym": pseudonym, "new_password1": password, "new_password2": again or password},
     )
-
-
-def sign_in(client: Client, pseudonym: str, password: str = PASSWORD, **extra: Any):
-    return client.post(LOGIN_URL, {"username": pseudonym, "password": password, **extra})
-
-
-def signed_in_pk(client: Client) -> str | None:
-    return client.session.get(SESSION_KEY)
-
-
-def field_error(html: str, field: str) -> str:
-    """The text of the error block rendered beside one field, or "" if there is none."""
-    found = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.DOTALL)
-    return found.group(1) if found else ""
-
-
-def input_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    assert tag is not None, f"no input named {name}"
-    value = re.search(r'value="([^"]*)"', tag.group(0))
-    return value.group(1) if value else None
-
-
-def _decoded_session(data: str) -> str:
-    """A stored session as anyone reading the table sees it: signing is not encryption."""
-    payload = data.split(":", 1)[0]
-    compressed = payload.startswith(".")
-    payload = payload.removeprefix(".")
-    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    return (zlib.decompress(raw) if compressed else raw).decode("utf-8", "replace")
-
-
-def database_text() -> list[str]:
-    """Every value of every row of every table, as text (session data decoded)."""
-    values: list[str] = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            for row in cursor.fetchall():
-                values.extend(str(value) for value in row if value is not None)
-        cursor.execute("SELECT session_data FROM django_session")
-        for (data,) in cursor.fetchall():
-            values.append(_decoded_session(data))
-    return values
 
 
 # --- Joining --------------------------------------------------------------------------
@@ -366,7 +319,7 @@ def test_login_stores_no_network_address_in_the_database(member: Member) -> None
     assert sign_in(client, "QuietHeron42").status_code == 302
     client.get(SETTINGS_URL)
 
-    stored = database_text()
+    stored = stored_values()
 
     assert any("_auth_user_id" in value for value in stored)  # the scan reads sessions
     for value in stored:

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from forum import actions
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, PostRevision, Thread
+from tests.helpers import client_for, field_error
 
 ThreadFactory = Callable[..., Thread]
 PostFactory = Callable[..., Post]
@@ -35,12 +36,6 @@ def thread(make_thread: ThreadFactory, author: Member) -> Thread:
     return make_thread(author=author, title="How did you start?", body="Tell me everything.")
 
 
-def _client(member: Member, **kwargs: Any) -> Client:
-    client = Client(**kwargs)
-    client.force_login(member)
-    return client
-
-
 def _html(response: Any) -> str:
     return response.content.decode()
 
@@ -49,12 +44,6 @@ def _opening_post(thread: Thread) -> Post:
     post = thread.posts.order_by("id").first()
     assert post is not None
     return post
-
-
-def _field_error(html: str, field: str) -> str:
-    """The error text shown next to a field (empty when there is none)."""
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, flags=re.S)
-    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
 
 
 def _post_body_html(html: str) -> list[str]:
@@ -230,7 +219,7 @@ def test_quote_of_a_post_from_another_thread_leaves_the_reply_empty(
 def test_quote_with_an_odd_value_shows_an_empty_reply_form_not_an_error(
     member: Member, thread: Thread, value: str
 ) -> None:
-    client = _client(member, raise_request_exception=False)
+    client = client_for(member, raise_request_exception=False)
 
     response = client.get(f"/t/{thread.pk}/reply/", {"quote": value})
 
@@ -324,7 +313,7 @@ def test_preview_of_invalid_input_shows_the_error_and_no_preview(
     html = _html(response)
     assert response.status_code == 200
     assert "Preview: this is exactly" not in html
-    assert _field_error(html, "body") == "Please write something first."
+    assert field_error(html, "body") == "Please write something first."
 
 
 # --- Editing and earlier versions --------------------------------------------------------
@@ -388,7 +377,7 @@ def test_edit_post_with_bad_input_keeps_what_was_typed(
 
     html = _html(response)
     assert response.status_code == 200
-    assert "invisible control characters" in _field_error(html, "body")
+    assert "invisible control characters" in field_error(html, "body")
     assert "New text with a bell\x07." in html
     mine.refresh_from_db()
     assert mine.body == "Fine text."
@@ -411,7 +400,7 @@ def moderator(make_member: MemberFactory) -> Member:
 
 
 def test_post_history_shows_earlier_versions_to_the_author(author: Member, edited: Post) -> None:
-    response = _client(author).get(f"/p/{edited.pk}/history/")
+    response = client_for(author).get(f"/p/{edited.pk}/history/")
 
     assert response.status_code == 200
     html = _html(response)
@@ -422,7 +411,7 @@ def test_post_history_shows_earlier_versions_to_the_author(author: Member, edite
 def test_post_history_shows_earlier_versions_to_a_member_with_the_permission(
     moderator: Member, edited: Post
 ) -> None:
-    response = _client(moderator).get(f"/p/{edited.pk}/history/")
+    response = client_for(moderator).get(f"/p/{edited.pk}/history/")
 
     assert response.status_code == 200
     assert "<p>Tell me everything.</p>" in _html(response)
@@ -448,8 +437,8 @@ def test_thread_page_offers_earlier_versions_only_to_the_author_and_moderators(
     link = f'href="/p/{edited.pk}/history/"'
     path = f"/t/{edited.thread_id}/"
 
-    assert link in _html(_client(author).get(path))
-    assert link in _html(_client(moderator).get(path))
+    assert link in _html(client_for(author).get(path))
+    assert link in _html(client_for(moderator).get(path))
     assert link not in _html(signed_in.get(path))
     assert link not in _html(client.get(path))
 
@@ -478,7 +467,7 @@ def test_delete_post_leaves_a_tombstone_and_keeps_the_replies(
 ) -> None:
     opening = _opening_post(thread)
     reply = make_reply(thread, author=member, body="A reply that stays.")
-    client = _client(author)
+    client = client_for(author)
 
     response = client.post(f"/p/{opening.pk}/delete/")
 
@@ -612,7 +601,7 @@ def test_new_thread_refuses_a_title_of_151_characters_and_keeps_it(
     html = _html(response)
     assert len(title) == 151
     assert response.status_code == 200
-    assert "at most 150 characters" in _field_error(html, "title")
+    assert "at most 150 characters" in field_error(html, "title")
     assert f'value="{title}"' in html
     assert "Today I *tried* again.</textarea>" in html
     assert not Thread.objects.exists()
@@ -654,7 +643,7 @@ def test_new_thread_refuses_a_body_of_20001_characters_and_keeps_it(
     html = _html(response)
     assert len(body) == 20_001
     assert response.status_code == 200
-    assert _field_error(html, "body") == (
+    assert field_error(html, "body") == (
         "Please keep a post under 20,000 characters (this one has 20,001)."
     )
     assert body in html
@@ -670,7 +659,7 @@ def test_reply_refuses_a_body_of_100000_characters_with_a_message(
     response = signed_in.post(f"/t/{thread.pk}/reply/", {"body": body})
 
     assert response.status_code == 200
-    assert "this one has 100,000" in _field_error(_html(response), "body")
+    assert "this one has 100,000" in field_error(_html(response), "body")
     assert Post.objects.filter(thread=thread).count() == 1
 
 
@@ -686,8 +675,8 @@ def test_new_thread_refuses_control_characters_in_the_body_next_to_the_field(
 
     html = _html(response)
     assert response.status_code == 200
-    assert _field_error(html, "body")  # a message next to the body field
-    assert _field_error(html, "title") == ""
+    assert field_error(html, "body")  # a message next to the body field
+    assert field_error(html, "title") == ""
     assert "all typed by me.</textarea>" in html
     assert 'value="Small steps"' in html
     assert not Thread.objects.exists()
@@ -703,7 +692,7 @@ def test_new_thread_refuses_control_characters_and_line_breaks_in_the_title(
 
     html = _html(response)
     assert response.status_code == 200
-    assert _field_error(html, "title")
+    assert field_error(html, "title")
     assert "with something hidden" in html
     assert "Today I *tried* again.</textarea>" in html
     assert not Thread.objects.exists()
@@ -729,7 +718,7 @@ def test_new_thread_refuses_missing_or_wrong_fields_with_a_message(
     response = signed_in.post("/new/", data)
 
     assert response.status_code == 200
-    assert message in _field_error(_html(response), field)
+    assert message in field_error(_html(response), field)
     assert not Thread.objects.exists()
 
 
@@ -752,7 +741,7 @@ def test_form_page_errors_are_tied_to_their_fields_by_unique_ids(
 def test_request_over_the_upload_limit_gets_the_friendly_413_page(
     member: Member, thread: Thread, path: str
 ) -> None:
-    client = _client(member, raise_request_exception=False)
+    client = client_for(member, raise_request_exception=False)
     target = path.format(thread=thread.pk, post=_opening_post(thread).pk)
     body = "e" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
 
@@ -796,7 +785,7 @@ def test_reply_to_an_unknown_thread_is_a_404_and_saves_nothing(signed_in: Client
 def test_new_thread_without_a_csrf_token_is_a_403_page_that_hands_back_the_text(
     member: Member, category: Category
 ) -> None:
-    client = _client(member, enforce_csrf_checks=True)
+    client = client_for(member, enforce_csrf_checks=True)
     body = "Two hours of writing.\n\n<b>Every word</b> & more."
 
     response = client.post("/new/", _new_thread_data(category, title="My long story", body=body))
@@ -813,7 +802,7 @@ def test_new_thread_without_a_csrf_token_is_a_403_page_that_hands_back_the_text(
 def test_reply_without_a_csrf_token_is_a_403_page_that_hands_back_the_text(
     member: Member, thread: Thread
 ) -> None:
-    client = _client(member, enforce_csrf_checks=True)
+    client = client_for(member, enforce_csrf_checks=True)
 
     response = client.post(f"/t/{thread.pk}/reply/", {"body": "My reply, kept safe."})
 
@@ -824,7 +813,7 @@ def test_reply_without_a_csrf_token_is_a_403_page_that_hands_back_the_text(
 
 def test_new_thread_with_a_valid_csrf_token_posts(member: Member, category: Category) -> None:
     # The other half of the CSRF tests: the same client, with the page's token, succeeds.
-    client = _client(member, enforce_csrf_checks=True)
+    client = client_for(member, enforce_csrf_checks=True)
     form = _html(client.get("/new/"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     assert token is not None
@@ -838,7 +827,7 @@ def test_new_thread_with_a_valid_csrf_token_posts(member: Member, category: Cate
 def test_new_thread_with_too_many_fields_gets_the_400_page_not_a_server_error(
     member: Member, category: Category
 ) -> None:
-    client = _client(member, raise_request_exception=False)
+    client = client_for(member, raise_request_exception=False)
     data = _new_thread_data(category)
     data.update({f"extra{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)})
 

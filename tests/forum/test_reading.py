@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from forum import actions, fragments
 from forum.models import Category, Member, Post, Thread
+from tests.helpers import client_for
 
 PostFactory = Callable[..., Post]
 ThreadFactory = Callable[..., Thread]
@@ -379,13 +380,6 @@ def forum(make_member: MemberFactory, make_thread: ThreadFactory, member: Member
     return Forum(make_member, make_thread, member)
 
 
-def _client_for(who: str, member: Member) -> Client:
-    client = Client()
-    if who == "member":
-        client.force_login(member)
-    return client
-
-
 def _measure(client: Client, path: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -397,7 +391,7 @@ def _measure(client: Client, path: str) -> int:
 def test_home_query_count_is_pinned_whatever_the_number_of_threads(
     forum: Forum, member: Member, who: str, django_assert_num_queries: Any
 ) -> None:
-    client = _client_for(who, member)
+    client = client_for(member if who == "member" else None)
     forum.grow(threads=2, replies=2)
     with django_assert_num_queries(HOME_QUERIES[who]):
         client.get("/")
@@ -411,7 +405,7 @@ def test_home_query_count_is_pinned_whatever_the_number_of_threads(
 def test_category_query_count_is_pinned_whatever_the_number_of_threads(
     forum: Forum, member: Member, who: str, django_assert_num_queries: Any
 ) -> None:
-    client = _client_for(who, member)
+    client = client_for(member if who == "member" else None)
     forum.grow(threads=2, replies=2)
     with django_assert_num_queries(CATEGORY_QUERIES[who]):
         client.get("/c/questions-support/")
@@ -427,7 +421,7 @@ def test_category_query_count_is_pinned_whatever_the_number_of_threads(
 def test_thread_query_count_is_pinned_whatever_the_number_of_replies(
     forum: Forum, member: Member, who: str, django_assert_num_queries: Any
 ) -> None:
-    client = _client_for(who, member)
+    client = client_for(member if who == "member" else None)
     path = f"/t/{forum.busy.pk}/"
     forum.grow(threads=2, replies=2)
     with django_assert_num_queries(THREAD_QUERIES[who]):
@@ -448,7 +442,7 @@ def test_thread_query_count_stays_pinned_when_other_members_edited_their_posts(
     # A member reading a page that holds someone else's edited post: whether to offer
     # "Earlier versions" costs one permission query per page, however many such posts.
     forum.grow(threads=2, replies=2)
-    client = _client_for("member", member)
+    client = client_for(member)
     counts = []
     for edits in (1, 3):
         for _ in range(edits):
