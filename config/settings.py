@@ -97,10 +97,14 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'ownpace.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in a fresh thread, so persistent connections are never
+    # reused; a pool is. (CONN_MAX_AGE must stay 0 with it.)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 10}}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The browser tests run the site in a second process, which must see the test
     # database: an in-memory SQLite database would be invisible to it. One file per test
     # run, so that two runs at once do not share it (the server is handed its name).

@@ -168,7 +168,23 @@ class Thread(models.Model):
 
 class PostQuerySet(models.QuerySet["Post"]):
     def in_reading_order(self) -> PostQuerySet:
-        return self.select_related("author").order_by("id")
+        """Posts as a thread page shows them: only what their fragments need.
+
+        The Markdown source and the author's other columns (the password hash among them)
+        are left in the database: a page of thirty posts would carry them for nothing.
+        """
+        return (
+            self.select_related("author")
+            .only(
+                "thread_id",
+                "html",
+                "created_at",
+                "edited_at",
+                "deleted_at",
+                "author__pseudonym",
+            )
+            .order_by("id")
+        )
 
 
 class Post(models.Model):
