@@ -171,6 +171,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, Member):
+        actions.close_live_updates(member=request.user)
     logout(request)
     return redirect("forum:home")
 

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import fragments, recovery
+from forum import broadcast, fragments, recovery
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, PostRevision, RecoveryCode, Thread
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
@@ -84,6 +84,7 @@ def recover_account(*, pseudonym: str, code: str, new_password: str) -> Member |
         member = spent.member
         member.set_password(new_password)
         member.save(update_fields=["password"])
+        transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
     return member
 
 
@@ -91,6 +92,13 @@ def change_password(*, member: Member, new_password: str) -> None:
     with transaction.atomic():
         member.set_password(new_password)
         member.save(update_fields=["password"])
+        # Open sockets keep the identity they connected with: close them.
+        transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
+
+
+def close_live_updates(*, member: Member) -> None:
+    """At sign-out: the member's open sockets close (they reconnect as who they are now)."""
+    transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
 
 
 def rename_member(*, member: Member, pseudonym: str) -> None:
@@ -182,6 +190,7 @@ def post_reply(
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_posted_at=now
             )
+            transaction.on_commit(partial(broadcast.reply_posted, post.pk))
     except IntegrityError:
         existing = _already_submitted(submission_token)
         if existing is None:
@@ -211,6 +220,7 @@ def edit_post(*, editor: Member, post: Post, body: str) -> Post:
         current.edited_at = timezone.now()
         current.save(update_fields=["body", "html", "edited_at"])
         transaction.on_commit(partial(fragments.forget_post, current.pk))
+        transaction.on_commit(partial(broadcast.post_changed, current.pk))
     return current
 
 
@@ -233,4 +243,5 @@ def delete_post(*, member: Member, post: Post) -> Post:
         current.save(update_fields=["body", "html", "deleted_at"])
         current.revisions.all().delete()
         transaction.on_commit(partial(fragments.forget_post, current.pk))
+        transaction.on_commit(partial(broadcast.post_changed, current.pk))
     return current

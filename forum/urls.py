@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.new_thread, name="new_thread"),
     path("t/<int:thread_id>/", views.thread, name="thread"),
     path("t/<int:thread_id>/reply/", views.reply, name="reply"),
+    path("t/<int:thread_id>/posts/", views.posts_after, name="posts_after"),
     path("p/<int:post_id>/", views.post, name="post"),
     path("p/<int:post_id>/edit/", views.edit_post, name="edit_post"),
     path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),

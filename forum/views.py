@@ -15,6 +15,7 @@ from django.http import (
     HttpResponse,
     HttpResponseRedirect,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from forum import actions
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
-from forum.fragments import posts_for_viewer
+from forum.fragments import post_fragments, posts_for_viewer
 from forum.markup import render_markdown
 from forum.models import Category, Member, Post, Thread
 
@@ -230,6 +231,35 @@ def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
         request,
         "forum/post_history.html",
         {"post": target, "revisions": target.revisions.all()},
+    )
+
+
+# How many missed posts one catch-up request returns; the page asks again for more.
+CATCH_UP_LIMIT = 100
+
+
+def posts_after(request: HttpRequest, thread_id: int) -> JsonResponse:
+    """The posts a live page missed while its socket was down: those after ?after=<id>.
+
+    Read over plain HTTP on every (re)connect, so a dropped socket loses nothing.
+    """
+    shown = get_object_or_404(Thread.objects.select_related("category"), pk=thread_id)
+    if not shown.category.is_public and not request.user.is_authenticated:
+        raise PermissionDenied
+    after = request.GET.get("after", "")
+    if not re.fullmatch(r"[0-9]{1,18}", after):
+        return JsonResponse({"error": "after must be a post id"}, status=400)
+    missed = list(shown.posts.in_reading_order().filter(pk__gt=int(after))[: CATCH_UP_LIMIT + 1])
+    return JsonResponse(
+        {
+            "posts": [
+                {"id": post.pk, "html": fragment}
+                for post, fragment in zip(
+                    missed[:CATCH_UP_LIMIT], post_fragments(missed[:CATCH_UP_LIMIT]), strict=True
+                )
+            ],
+            "more": len(missed) > CATCH_UP_LIMIT,
+        }
     )
 
 
