@@ -39,5 +39,9 @@
     if (field) { field.value = button.value; field.focus(); }
   });
 
+  // Live updates insert fragments later; they show their dates the same way.
+  window.OwnPace = window.OwnPace || {};
+  window.OwnPace.showRelativeDates = showRelativeDates;
+
   document.addEventListener("DOMContentLoaded", function () { showRelativeDates(document); });
 })();
