@@ -131,7 +131,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+            # The layer waits for messages with a 5-second blocking pop; redis-py 8 gives
+            # up reading after 5 seconds by default, and that race closed every idle
+            # socket (1011) within seconds. Reads may take longer than the pop.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 10}]
+            },
         }
     }
 else:

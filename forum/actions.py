@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 
 from forum import broadcast, fragments, recovery
 from forum.markup import render_markdown
-from forum.models import Category, Member, Post, PostRevision, RecoveryCode, Thread
+from forum.models import (
+    Category,
+    Member,
+    Notification,
+    Post,
+    PostRevision,
+    RecoveryCode,
+    Thread,
+)
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
 
 
@@ -162,14 +170,43 @@ def start_thread(
     return thread
 
 
+def _notify_about_reply(*, post: Post, thread: Thread, quoted_post: Post | None) -> None:
+    """Tell the thread's starter and the quoted member about a reply: one notification
+    each, never to the reply's own author. Quoting is the more personal reason, so a
+    starter who is also quoted is told that."""
+    kinds: dict[int, str] = {}
+    if (
+        quoted_post is not None
+        and quoted_post.thread_id == thread.pk
+        and not quoted_post.is_deleted
+        and quoted_post.pk != post.pk
+    ):
+        kinds[quoted_post.author_id] = Notification.Kind.QUOTED_YOU
+    kinds.setdefault(thread.author_id, Notification.Kind.REPLY_IN_YOUR_THREAD)
+    kinds.pop(post.author_id, None)
+    if not kinds:
+        return
+    Notification.objects.bulk_create(
+        Notification(recipient_id=member_id, kind=kind, post=post, created_at=post.created_at)
+        for member_id, kind in kinds.items()
+    )
+    for member_id in kinds:
+        transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+
+
 def post_reply(
     *,
     author: Member,
     thread: Thread,
     body: str,
     submission_token: uuid.UUID | None = None,
+    quoted_post: Post | None = None,
 ) -> Post:
-    """Add a reply. Sending the same form twice adds it once."""
+    """Add a reply. Sending the same form twice adds it once.
+
+    The thread's starter is notified, and so is the author of `quoted_post` when it is a
+    live post of this thread (the Quote link carries it).
+    """
     existing = _already_submitted(submission_token)
     if existing is not None:
         return existing
@@ -191,6 +228,7 @@ def post_reply(
                 reply_count=F("reply_count") + 1, last_posted_at=now
             )
             transaction.on_commit(partial(broadcast.reply_posted, post.pk))
+            _notify_about_reply(post=post, thread=locked_thread, quoted_post=quoted_post)
     except IntegrityError:
         existing = _already_submitted(submission_token)
         if existing is None:
@@ -242,6 +280,43 @@ def delete_post(*, member: Member, post: Post) -> Post:
         current.deleted_at = timezone.now()
         current.save(update_fields=["body", "html", "deleted_at"])
         current.revisions.all().delete()
+        # Notifications about the post go with its words: unread counts that held it drop.
+        told = (
+            Notification.objects.filter(post=current)
+            .unread()
+            .values_list("recipient_id", flat=True)
+        )
+        for member_id in set(told):
+            transaction.on_commit(partial(broadcast.notifications_changed, member_id))
         transaction.on_commit(partial(fragments.forget_post, current.pk))
         transaction.on_commit(partial(broadcast.post_changed, current.pk))
     return current
+
+
+def mark_notification_read(*, member: Member, notification: Notification) -> Notification:
+    """A member follows one of their notifications: it is read from now on."""
+    with transaction.atomic():
+        if notification.recipient_id != member.pk:
+            raise ActionRefused(_("That notification is not yours."))
+        changed = Notification.objects.filter(
+            pk=notification.pk, recipient=member, read_at__isnull=True
+        ).update(read_at=timezone.now())
+        if changed:
+            transaction.on_commit(partial(broadcast.notifications_changed, member.pk))
+    return notification
+
+
+def mark_all_notifications_read(*, member: Member, through_id: int | None = None) -> int:
+    """Mark the member's unread notifications read; returns how many there were.
+
+    `through_id` is the newest notification the member's page showed: one that arrived
+    after the page was drawn stays unread, since the member has not seen it.
+    """
+    with transaction.atomic():
+        unread = Notification.objects.filter(recipient=member).unread()
+        if through_id is not None:
+            unread = unread.filter(pk__lte=through_id)
+        changed = unread.update(read_at=timezone.now())
+        if changed:
+            transaction.on_commit(partial(broadcast.notifications_changed, member.pk))
+    return changed

@@ -9,6 +9,7 @@ the write, and pages catch up over HTTP whenever they (re)connect.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from forum.fragments import render_post
-from forum.models import Post
+from forum.models import Notification, Post
 
 logger = logging.getLogger("ownpace.broadcast")
 
@@ -29,25 +30,43 @@ def member_group(member_id: int) -> str:
     return f"member-{member_id}"
 
 
+# A layer that does not answer (an unreachable Redis) must not hold the member's request.
+SEND_TIMEOUT_SECONDS = 2.0
+
+
+async def _group_send(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS)
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     try:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(_group_send)(group, message)
     except Exception:
         # One line per failed event, no traceback storm and nothing a reader wrote.
-        logger.warning("broadcast of %s to %s failed", message.get("event"), group, exc_info=True)
+        event = message.get("event", message["type"])
+        logger.warning("broadcast of %s to %s failed", event, group, exc_info=True)
 
 
 def _post_event(event: str, post_id: int) -> None:
-    post = Post.objects.in_reading_order().filter(pk=post_id).first()
-    if post is None:
+    # Runs after the commit, inside the member's request: whatever fails here (the query,
+    # the template) is logged, never raised into a write that has already happened.
+    try:
+        post = Post.objects.in_reading_order().filter(pk=post_id).first()
+        if post is None:
+            return
+        message = {
+            "type": "thread.event",
+            "event": event,
+            "post_id": post.pk,
+            "html": render_post(post),
+        }
+    except Exception:
+        logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)
         return
-    _send(
-        thread_group(post.thread_id),
-        {"type": "thread.event", "event": event, "post_id": post.pk, "html": render_post(post)},
-    )
+    _send(thread_group(post.thread_id), message)
 
 
 def reply_posted(post_id: int) -> None:
@@ -63,3 +82,20 @@ def close_member_sockets(member_id: int) -> None:
     """Sign-out, a new password or a suspension: the member's open sockets must close,
     because a socket keeps the identity it connected with."""
     _send(member_group(member_id), {"type": "socket.close"})
+
+
+def notifications_changed(member_id: int) -> None:
+    """The member's unread notifications changed (a new one, or some were read): every
+    page they have open shows the new count. The count is all the message holds, nothing
+    of who wrote what or where."""
+    try:
+        unread = Notification.objects.for_recipient(member_id).unread().count()
+    except Exception:
+        logger.warning(
+            "broadcast of notifications_changed to member %s failed", member_id, exc_info=True
+        )
+        return
+    _send(
+        member_group(member_id),
+        {"type": "member.event", "event": "notifications_changed", "unread": unread},
+    )

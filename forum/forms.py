@@ -13,7 +13,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from forum.models import Category, Member
+from forum.models import Category, Member, Post, Thread
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
 # C0 and C1 control characters, except the line breaks and tab that text may carry.
@@ -106,6 +106,28 @@ class ThreadForm(PostingForm):
 
 class ReplyForm(PostingForm):
     body = BodyField(label=_("Your reply"))
+    # The post this reply quotes, carried from its Quote link, so its author is told.
+    # Anything but the id of a live post of this thread cleans to None, never to an error.
+    quote = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, thread: Thread | None = None, **kwargs: Any) -> None:
+        self.thread = thread
+        super().__init__(*args, **kwargs)
+
+    def clean_quote(self) -> Post | None:
+        """The quoted post when it is a live post of this thread; otherwise no quote.
+
+        Never an error: the post may have been deleted while the reply was written, and
+        a reply must not fail over a hidden field.
+        """
+        raw = str(self.cleaned_data.get("quote") or "")
+        if self.thread is None or not re.fullmatch(r"[0-9]{1,18}", raw):
+            return None
+        return (
+            Post.objects.only("thread_id", "author_id", "deleted_at")
+            .filter(thread=self.thread, pk=int(raw), deleted_at__isnull=True)
+            .first()
+        )
 
 
 class EditPostForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -240,3 +240,84 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.pk} of post {self.post_id}"
+
+
+class NotificationCounts(NamedTuple):
+    total: int
+    unread: int
+    newest_id: int | None
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_recipient(self, member: Member | int) -> NotificationQuerySet:
+        """A member's own notifications; those whose post its author deleted are gone
+        with the words they pointed to."""
+        return self.filter(recipient=member, post__deleted_at__isnull=True)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def counts(self) -> NotificationCounts:
+        """How many there are, how many of them are unread and the newest one's id, in
+        one query."""
+        totals = self.aggregate(
+            total=Count("id"),
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            newest=Max("id"),
+        )
+        return NotificationCounts(
+            total=totals["total"] or 0, unread=totals["unread"] or 0, newest_id=totals["newest"]
+        )
+
+    def newest_first(self) -> NotificationQuerySet:
+        """As the notifications page lists them: only what each line shows."""
+        return (
+            self.select_related("post__thread")
+            .only("kind", "created_at", "read_at", "post_id", "post__thread__title")
+            .order_by("-created_at", "-id")
+        )
+
+
+class Notification(models.Model):
+    """Someone replied in a thread the recipient started, or quoted the recipient.
+
+    It points at the post and shows no more than the thread page shows the recipient:
+    the kind, the thread's title and the post's place.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY_IN_YOUR_THREAD = "reply_in_your_thread", _("New reply in your thread")
+        QUOTED_YOU = "quoted_you", _("Someone quoted you")
+
+    recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"]),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+        constraints = [
+            # One notification per member per reply, whatever the reasons for it.
+            models.UniqueConstraint(
+                fields=["recipient", "post"], name="one_notification_per_member_per_post"
+            )
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"notification {self.pk} for member {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

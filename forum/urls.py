@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, views
+from forum import account_views, notifications_views, views
 
 app_name = "forum"
 
@@ -16,6 +16,14 @@ urlpatterns = [
     path("p/<int:post_id>/edit/", views.edit_post, name="edit_post"),
     path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),
     path("p/<int:post_id>/history/", views.post_history, name="post_history"),
+    path("notifications/", notifications_views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications_views.open_notification,
+        name="open_notification",
+    ),
+    path("notifications/read/", notifications_views.mark_all_read, name="mark_notifications_read"),
+    path("notifications/unread/", notifications_views.unread_count, name="unread_notifications"),
     path("join/", account_views.signup, name="signup"),
     path("join/codes/", account_views.recovery_codes, name="recovery_codes"),
     path(

@@ -154,7 +154,7 @@ def _quote(source: Post) -> str:
 def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     shown = _readable_thread(request, thread_id)
     if request.method == "POST":
-        form = ReplyForm(request.POST)
+        form = ReplyForm(request.POST, thread=shown)
         preview = _preview(form, request)
         if preview is None and form.is_valid() and not shown.is_locked:
             try:
@@ -163,6 +163,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                     thread=shown,
                     body=form.cleaned_data["body"],
                     submission_token=form.token(),
+                    quoted_post=form.cleaned_data["quote"],
                 )
             except actions.ActionRefused as refusal:
                 form.add_error(None, str(refusal))
@@ -171,7 +172,9 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     else:
         preview = None
         quoted = _quoted_post(shown, request.GET.get("quote", ""))
-        form = ReplyForm(initial={"body": _quote(quoted)} if quoted else None)
+        form = ReplyForm(
+            thread=shown, initial={"body": _quote(quoted), "quote": quoted.pk} if quoted else None
+        )
     return render(request, "forum/reply.html", {"thread": shown, "form": form, "preview": preview})
 
 

@@ -1,8 +1,7 @@
 """Real-browser tests: the whole ASGI site in its own process, driven by the system Chromium.
 
-The site runs under daphne in a child process started with the ``spawn`` method (a forked
-child would inherit asgiref's executor without its thread, and pytest-django's database
-blocker), against pytest-django's test database. Playwright drives Debian's Chromium.
+The site runs under daphne in a child process started with the ``spawn`` method, against
+pytest-django's test database (tests/servers.py). Playwright drives Debian's Chromium.
 
 A missing precondition (no Chromium, no Playwright) skips these tests with its reason on a
 developer machine, and fails them when ``CI=true``: a skipped test in CI hides a defect.
@@ -17,31 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import logging
-import multiprocessing
 import os
 import shutil
-import sys
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from queue import Empty
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection, connections
-from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
+from django.db import connections
+
+from tests.servers import ASYNC_UNSAFE, LiveSite, in_ci, require, running_site
 
 if TYPE_CHECKING:
-    from multiprocessing.queues import Queue
-
     from django.db.backends.base.base import BaseDatabaseWrapper
     from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
 
-HOST = "127.0.0.1"
-SERVER_START_TIMEOUT_SECONDS = 60
-SERVER_STOP_TIMEOUT_SECONDS = 10
+# Re-exported: the browser tests import these from here.
+__all__ = ["LiveSite", "PageLog", "in_ci", "require"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -53,20 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def require(condition: object, reason: str, *, module_level: bool = False) -> None:
-    """Skip when a precondition is missing; fail instead in CI."""
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true, so this fails instead of skipping)", pytrace=False)
-    pytest.skip(reason, allow_module_level=module_level)
 
 
 # Without Playwright the test modules cannot even be imported: skip (or, in CI, fail) the
@@ -87,135 +65,11 @@ def find_chromium() -> str | None:
 # --- The site, served by daphne in a spawned process ------------------------------------
 
 
-@dataclass(frozen=True)
-class LiveSite:
-    url: str  # http://127.0.0.1:<port>, no trailing slash
-
-    @property
-    def netloc(self) -> str:
-        return urlsplit(self.url).netloc
-
-    def is_own(self, address: str) -> bool:
-        """Whether a URL the browser requested goes to this site and nowhere else."""
-        parts = urlsplit(address)
-        return parts.scheme in {"http", "ws"} and parts.netloc == self.netloc
-
-
-def _log_request_errors_to_console() -> None:
-    # pytest-django forces DEBUG off, so a 500 would otherwise show no traceback at all.
-    request_logger = logging.getLogger("django.request")
-    if request_logger.getEffectiveLevel() > logging.ERROR:
-        request_logger.setLevel(logging.ERROR)
-    to_console = any(
-        type(handler) is logging.StreamHandler and handler.stream in {sys.stderr, sys.stdout}
-        for handler in request_logger.handlers
-    )
-    if not to_console:
-        request_logger.addHandler(logging.StreamHandler(sys.stderr))
-
-
-def _serve(settings_module: str, database_name: str, reports: Queue[tuple[str, str]]) -> None:
-    """The child process: set Django up on the test database and serve the ASGI app.
-
-    Runs in a fresh (spawned) interpreter, so Django is set up here from scratch. It sends
-    ("ready", port) once daphne listens, or ("error", traceback) if it cannot start.
-    """
-    try:
-        # ORM calls in the server must stay guarded, whatever the test process allows.
-        os.environ.pop(ASYNC_UNSAFE, None)
-        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-
-        from django.conf import settings
-
-        # The test process's own connection decides the database (test_<name> on
-        # PostgreSQL, the TEST NAME file on SQLite): set it before anything connects.
-        settings.DATABASES["default"]["NAME"] = database_name
-        if HOST not in settings.ALLOWED_HOSTS:
-            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
-
-        import django
-
-        django.setup()
-        _log_request_errors_to_console()
-
-        from channels.routing import get_default_application
-        from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server  # its import installed the asyncio reactor
-        from twisted.internet import reactor
-
-        server = Server(
-            application=get_default_application(),
-            endpoints=build_endpoint_description_strings(host=HOST, port=0),
-            signal_handlers=False,
-        )
-
-        # Typed through zope interfaces, which mypy reads without `self`.
-        call_later: Callable[..., Any] = reactor.callLater
-
-        def report_port() -> None:
-            if server.listening_addresses:
-                reports.put(("ready", str(server.listening_addresses[0][1])))
-            else:
-                call_later(0.05, report_port)
-
-        call_later(0.05, report_port)
-        server.run()
-    except BaseException:
-        reports.put(("error", traceback.format_exc()))
-        raise
-
-
 @pytest.fixture(scope="session")
 def live_site(django_db_setup: None) -> Iterator[LiveSite]:
     """The real ASGI application (HTTP and WebSockets) on a free localhost port."""
-    database_name = str(connection.settings_dict["NAME"])
-    if connection.vendor == "sqlite":
-        require(
-            not SQLiteCreation.is_in_memory_db(database_name),
-            "browser tests need a file-based SQLite test database (DATABASES TEST NAME)",
-        )
-    spawn = multiprocessing.get_context("spawn")
-    reports: Queue[tuple[str, str]] = spawn.Queue()
-    process = spawn.Process(
-        target=_serve,
-        args=(
-            os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
-            database_name,
-            reports,
-        ),
-        name="daphne-live-site",
-        daemon=True,
-    )
-    process.start()
-    try:
-        port = _wait_for_port(process, reports)
-        yield LiveSite(url=f"http://{HOST}:{port}")
-    finally:
-        process.terminate()
-        process.join(SERVER_STOP_TIMEOUT_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        reports.close()
-        reports.join_thread()
-
-
-def _wait_for_port(process: multiprocessing.process.BaseProcess, reports: Queue[Any]) -> int:
-    waited = 0.0
-    while waited < SERVER_START_TIMEOUT_SECONDS:
-        try:
-            kind, detail = reports.get(timeout=0.5)
-        except Empty:
-            waited += 0.5
-            if not process.is_alive():
-                pytest.fail(
-                    f"the daphne server process exited with {process.exitcode}", pytrace=False
-                )
-            continue
-        if kind == "ready":
-            return int(detail)
-        pytest.fail(f"the daphne server process could not start:\n{detail}", pytrace=False)
-    pytest.fail(f"the daphne server did not listen within {SERVER_START_TIMEOUT_SECONDS} s")
+    with running_site(name="daphne-live-site") as site:
+        yield site
 
 
 # --- Playwright with the system Chromium -----------------------------------------------
