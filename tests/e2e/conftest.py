@@ -29,7 +29,7 @@ from tests.servers import ASYNC_UNSAFE, LiveSite, in_ci, require, running_site
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Request
 
 # Re-exported: the browser tests import these from here.
 __all__ = ["LiveSite", "PageLog", "in_ci", "require"]
@@ -191,3 +191,18 @@ def page_log(page: Page) -> PageLog:
     page.on("pageerror", on_error)
     page.add_init_script(REPORT_CSP_VIOLATIONS)
     return log
+
+
+@pytest.fixture
+def open_context(browser: Browser, live_site: LiveSite) -> Iterator[Callable[[], BrowserContext]]:
+    """More browser contexts (other people), closed after the test."""
+    opened: list[BrowserContext] = []
+
+    def open_one() -> BrowserContext:
+        context = browser.new_context(base_url=live_site.url)
+        opened.append(context)
+        return context
+
+    yield open_one
+    for context in opened:
+        context.close()

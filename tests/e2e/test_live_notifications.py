@@ -10,14 +10,12 @@ from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from forum.models import Member, Notification, Thread
 from tests.e2e.conftest import LiveSite, PageLog
-from tests.e2e.test_live_thread import label, open_context, sign_in
+from tests.e2e.pages import label, sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-__all__ = ["open_context"]  # the fixture, shared with the live thread tests
 
 LIVE_MS = 3_000
 # Reconnects back off 1 s, 2 s, 4 s … with jitter.

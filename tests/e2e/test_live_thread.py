@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from forum.models import Member, Post, Thread
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import LiveSite, PageLog
+from tests.e2e.pages import label, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,36 +27,9 @@ RECONNECT_MS = 15_000
 SOCKETS = re.compile(r"/ws/threads/\d+/$")
 
 
-def label(text: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(text)}:?$")
-
-
-@pytest.fixture
-def open_context(browser: Browser, live_site: LiveSite) -> Iterator[Callable[[], BrowserContext]]:
-    """More browser contexts (other people), closed after the test."""
-    opened: list[BrowserContext] = []
-
-    def open_one() -> BrowserContext:
-        context = browser.new_context(base_url=live_site.url)
-        opened.append(context)
-        return context
-
-    yield open_one
-    for context in opened:
-        context.close()
-
-
 @pytest.fixture
 def author(make_member: Callable[..., Member]) -> Member:
     return make_member("SteadyWillow8")
-
-
-def sign_in(page: Page, member: Member) -> None:
-    page.goto("/login/")
-    page.get_by_label(label("Pseudonym")).fill(member.pseudonym)
-    page.get_by_label(label("Password")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def post_reply(page: Page, body: str) -> Post:
