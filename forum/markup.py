@@ -56,24 +56,14 @@ def _demote_heading(tag: str) -> str:
     return f"h{level}"
 
 
-def _render_heading_open(
+def _render_demoted_heading(
     renderer: RendererHTML,
     tokens: Sequence[Token],
     idx: int,
     options: OptionsDict,
     env: EnvType,
 ) -> str:
-    tokens[idx].tag = _demote_heading(tokens[idx].tag)
-    return renderer.renderToken(tokens, idx, options, env)
-
-
-def _render_heading_close(
-    renderer: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
+    # Serves both heading_open and heading_close, so the pair always matches.
     tokens[idx].tag = _demote_heading(tokens[idx].tag)
     return renderer.renderToken(tokens, idx, options, env)
 
@@ -96,8 +86,8 @@ def _render_image_as_link(
 def _build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable("linkify")
-    md.add_render_rule("heading_open", _render_heading_open)
-    md.add_render_rule("heading_close", _render_heading_close)
+    md.add_render_rule("heading_open", _render_demoted_heading)
+    md.add_render_rule("heading_close", _render_demoted_heading)
     md.add_render_rule("image", _render_image_as_link)
     return md
 

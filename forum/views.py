@@ -129,7 +129,12 @@ def new_thread(request: HttpRequest) -> HttpResponse:
         preview = None
         chosen = Category.objects.filter(slug=request.GET.get("category", "")).first()
         form = ThreadForm(initial={"category": chosen} if chosen else None)
-    return render(request, "forum/new_thread.html", {"form": form, "preview": preview})
+    preview_title = form.cleaned_data.get("title") if preview else None
+    return render(
+        request,
+        "forum/new_thread.html",
+        {"form": form, "preview": preview, "preview_title": preview_title},
+    )
 
 
 def _quoted_post(thread: Thread, raw_id: str) -> Post | None:

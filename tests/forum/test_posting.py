@@ -240,6 +240,7 @@ def test_new_thread_preview_shows_the_rendered_post_and_saves_nothing(
     assert response.status_code == 200
     html = _html(response)
     assert "Preview: this is exactly how it will look" in html
+    assert '<p class="preview-title">Small steps</p>' in html
     assert _post_body_html(html) == [render_markdown(data["body"])]
     assert escape(data["body"]) in html  # the form still holds the text
     assert 'value="Small steps"' in html

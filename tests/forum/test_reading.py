@@ -43,10 +43,12 @@ def _set_flags(thread: Thread, **flags: bool) -> None:
     Thread.objects.filter(pk=thread.pk).update(**flags)
 
 
-def _time_tag(value: datetime) -> str:
+def _time_tag(value: datetime, *, focusable: bool = True) -> str:
+    # A date outside a link takes focus itself, so the exact date shows on focus too.
     local = timezone.localtime(value)
+    focus = 'tabindex="0" ' if focusable else ""
     return (
-        f'<time datetime="{date_filter(local, "c")}" '
+        f'<time {focus}datetime="{date_filter(local, "c")}" '
         f'title="{date_filter(local, "DATETIME_FORMAT")}">'
     )
 
@@ -258,7 +260,8 @@ def test_thread_shows_the_opening_post_then_replies_in_order_with_pseudonym_and_
     for post in (opening, first, second):
         # The exact date is the title (hover/focus); the datetime lets the script show it
         # relative; the link around it makes it focusable.
-        assert f'<a class="post-time" href="/p/{post.pk}/">{_time_tag(post.created_at)}' in html
+        in_link = _time_tag(post.created_at, focusable=False)
+        assert f'<a class="post-time" href="/p/{post.pk}/">{in_link}' in html
     assert '<script src="/static/js/site.js" defer></script>' in html
 
 
