@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "forum",
     "moderation",
 ]
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the request's member as verified once they passed a TOTP check this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +191,34 @@ POSTS_PER_PAGE = 30
 # A 20,000-character body can be over 200 KB once URL-encoded; anything far beyond that
 # is not a post and is answered with the 413 page before the body is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
+# --- Moderation -------------------------------------------------------------------------
+
+# Trust levels (moderation.trust): a new member's first posts wait for approval and may
+# hold only a few links; promotion to "member" and "trusted" follows these thresholds.
+TRUST_NEW_HELD_POSTS = int(os.environ.get("TRUST_NEW_HELD_POSTS", "3"))
+TRUST_NEW_MAX_LINKS = int(os.environ.get("TRUST_NEW_MAX_LINKS", "2"))
+TRUST_MEMBER_APPROVED_POSTS = int(os.environ.get("TRUST_MEMBER_APPROVED_POSTS", "3"))
+TRUST_MEMBER_HOURS = int(os.environ.get("TRUST_MEMBER_HOURS", "24"))
+TRUST_TRUSTED_DAYS = int(os.environ.get("TRUST_TRUSTED_DAYS", "30"))
+TRUST_TRUSTED_POSTS = int(os.environ.get("TRUST_TRUSTED_POSTS", "50"))
+TRUST_TRUSTED_CLEAN_DAYS = int(os.environ.get("TRUST_TRUSTED_CLEAN_DAYS", "90"))
+# A post whose open reports weigh this much is hidden until a moderator looks.
+REPORT_HIDE_THRESHOLD = int(os.environ.get("REPORT_HIDE_THRESHOLD", "6"))
+REPORTS_PER_DAY = int(os.environ.get("REPORTS_PER_DAY", "20"))
+
+# Posting and sign-up limits. RATE_LIMITS=off turns them all off, for load tests and
+# automated checks; never in production.
+RATE_LIMITS = env_bool("RATE_LIMITS", True)
+RATE_LIMIT_NEW_MEMBER_SECONDS = int(os.environ.get("RATE_LIMIT_NEW_MEMBER_SECONDS", "60"))
+RATE_LIMIT_NEW_MEMBER_PER_DAY = int(os.environ.get("RATE_LIMIT_NEW_MEMBER_PER_DAY", "10"))
+RATE_LIMIT_MEMBER_SECONDS = int(os.environ.get("RATE_LIMIT_MEMBER_SECONDS", "15"))
+RATE_LIMIT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("RATE_LIMIT_SIGNUPS_PER_ADDRESS_PER_HOUR", "5")
+)
+
+# The name moderators' authenticator apps show for this site.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Own Pace")
 
 # --- Security headers -------------------------------------------------------------------
 

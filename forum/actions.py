@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum import broadcast, fragments, recovery
+from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
     Category,
@@ -27,14 +28,6 @@ from forum.models import (
     Thread,
 )
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
-
-
-class ActionRefused(Exception):
-    """A write that the rules do not allow; its message is shown to the member."""
-
-
-class PseudonymTaken(ActionRefused):
-    pass
 
 
 def _issue_recovery_codes(member: Member) -> list[str]:

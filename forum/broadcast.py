@@ -99,3 +99,34 @@ def notifications_changed(member_id: int) -> None:
         member_group(member_id),
         {"type": "member.event", "event": "notifications_changed", "unread": unread},
     )
+
+
+MODERATORS_GROUP = "moderators"
+
+
+def thread_changed(thread_id: int, event: str, **facts: str) -> None:
+    """A thread was locked, unlocked, moved or removed: its open pages say so.
+
+    `facts` are what every reader of the page may already see (the new category's name
+    and address, the guideline a removal points to), never who acted.
+    """
+    _send(thread_group(thread_id), {"type": "thread.event", "event": event, **facts})
+
+
+def close_thread_sockets(thread_id: int) -> None:
+    """The thread is gone from view: its sockets close after they heard why."""
+    _send(thread_group(thread_id), {"type": "socket.close"})
+
+
+def queue_changed() -> None:
+    """Something entered or left the review queue: open queue pages fetch it again. The
+    message carries nothing of what changed."""
+    _send(MODERATORS_GROUP, {"type": "moderators.event", "event": "queue_changed"})
+
+
+def notices_changed(member_id: int, unread: int) -> None:
+    """The member's unread notices from moderators changed: their pages show the count."""
+    _send(
+        member_group(member_id),
+        {"type": "member.event", "event": "notices_changed", "unread": unread},
+    )

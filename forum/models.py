@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forum.guidelines import Guideline
 from forum.pseudonyms import pseudonym_key
 
 if TYPE_CHECKING:
@@ -35,6 +36,17 @@ class MemberManager(BaseUserManager["Member"]):
         return self.create_user(pseudonym, password, **extra)
 
 
+class TrustLevel(models.TextChoices):
+    """How far the community trusts an account; shown only to the member and moderators.
+
+    Computed by moderation.trust (it only ever promotes) unless a moderator locked it.
+    """
+
+    NEW = "new", _("New")
+    MEMBER = "member", _("Member")
+    TRUSTED = "trusted", _("Trusted")
+
+
 class Member(AbstractBaseUser, PermissionsMixin):
     """An account: a pseudonym and a password, nothing that identifies a person."""
 
@@ -47,6 +59,13 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    trust_level = models.CharField(
+        _("trust level"), max_length=16, choices=TrustLevel.choices, default=TrustLevel.NEW
+    )
+    # A moderator set the level by hand: the automatic promotion leaves it alone.
+    trust_locked = models.BooleanField(_("trust level locked"), default=False)
+    # Until then the member can read but not post, report or react.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
 
     objects = MemberManager()
 
@@ -62,6 +81,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         self.pseudonym_key = pseudonym_key(self.pseudonym)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     def may_read_post_history(self) -> bool:
         """Whether this member may read the earlier versions of anyone's posts.
@@ -141,6 +164,14 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
         return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
 
 
+class ThreadStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    # Its opening post waits for a moderator's approval: only its author sees it.
+    HELD = "held", _("Waiting for approval")
+    REJECTED = "rejected", _("Not approved")
+    REMOVED = "removed", _("Removed by a moderator")
+
+
 class Thread(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
     author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="threads")
@@ -151,6 +182,13 @@ class Thread(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
+    status = models.CharField(
+        max_length=16, choices=ThreadStatus.choices, default=ThreadStatus.PUBLISHED
+    )
+    # The guideline a moderator's removal pointed to, shown where the thread was.
+    removal_guideline = models.CharField(max_length=32, choices=Guideline.choices, blank=True)
+    # Slow mode: each member may post here once per this many minutes (0: off).
+    slow_mode_minutes = models.PositiveSmallIntegerField(default=0)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -187,6 +225,20 @@ class PostQuerySet(models.QuerySet["Post"]):
         )
 
 
+class PostStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    # Waiting for a moderator's approval (a new member's first posts, a watched word,
+    # identifying details): only its author and moderators see it, and it has no place
+    # in the thread yet.
+    HELD = "held", _("Waiting for approval")
+    REJECTED = "rejected", _("Not approved")
+    # Enough weighted reports hid it until a moderator looks: its author and moderators
+    # still see it; everyone else sees that it is under review.
+    HIDDEN_FOR_REVIEW = "hidden_for_review", _("Hidden while moderators review it")
+    # A moderator removed it: a tombstone naming the guideline keeps its place.
+    REMOVED = "removed", _("Removed by a moderator")
+
+
 class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="posts")
@@ -200,11 +252,23 @@ class Post(models.Model):
     # The one-time token of the form that created this post: a double click or a resent
     # form meets this constraint and finds the post it already made.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    status = models.CharField(max_length=24, choices=PostStatus.choices, default=PostStatus.PUBLISHED)
+    # When a held post was approved: the live catch-up finds it although its id is older
+    # than posts readers have already seen.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    removal_guideline = models.CharField(max_length=32, choices=Guideline.choices, blank=True)
+    # How many times reports have hidden it: the first is lifted by its author's edit,
+    # a second only by a moderator.
+    auto_hides = models.PositiveSmallIntegerField(default=0)
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["thread", "id"])]
+        indexes = [
+            models.Index(fields=["thread", "id"]),
+            # Rate limits and trust count a member's recent posts.
+            models.Index(fields=["author", "-created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(deleted_at__isnull=False) | ~Q(body=""),
