@@ -11,14 +11,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from forum.routing import websocket_urlpatterns  # noqa: E402
+from forum.routing import websocket_urlpatterns as forum_sockets  # noqa: E402
+from moderation.routing import websocket_urlpatterns as moderation_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": http_application,
         # Only pages of this site may open a socket: the Origin must be an allowed host.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*forum_sockets, *moderation_sockets]))
         ),
     }
 )

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from forum import actions, throttle
+from forum import actions, ratelimits, throttle
 from forum.forms import ConfirmPasswordForm, RecoverForm, RenameForm, SignInForm, SignupForm
 from forum.models import Member
 from forum.pseudonyms import pseudonym_key, suggest_pseudonyms
@@ -97,16 +97,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("forum:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            member, codes = actions.register_member(
-                pseudonym=form.cleaned_data["pseudonym"],
-                password=form.cleaned_data["new_password1"],
-            )
-        except actions.PseudonymTaken as refusal:
-            form.add_error("pseudonym", str(refusal))
+        refusal_text = ratelimits.signup_refusal(request)
+        if refusal_text:
+            form.add_error(None, refusal_text)
         else:
-            login(request, member, backend=BACKEND)
-            return _show_fresh_codes(request, codes)
+            try:
+                member, codes = actions.register_member(
+                    pseudonym=form.cleaned_data["pseudonym"],
+                    password=form.cleaned_data["new_password1"],
+                )
+            except actions.PseudonymTaken as refusal:
+                form.add_error("pseudonym", str(refusal))
+            else:
+                ratelimits.record_signup(request)
+                login(request, member, backend=BACKEND)
+                return _show_fresh_codes(request, codes)
     return render(
         request, "accounts/signup.html", {"form": form, "suggestions": _free_suggestions()}
     )

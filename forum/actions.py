@@ -7,15 +7,17 @@ that must happen afterwards with transaction.on_commit.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import broadcast, fragments, recovery
+from forum import broadcast, fragments, ratelimits, recovery
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
@@ -24,10 +26,14 @@ from forum.models import (
     Notification,
     Post,
     PostRevision,
+    PostStatus,
     RecoveryCode,
     Thread,
+    ThreadStatus,
+    TrustLevel,
 )
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
+from moderation import screening
 
 
 def _issue_recovery_codes(member: Member) -> list[str]:
@@ -39,8 +45,13 @@ def _issue_recovery_codes(member: Member) -> list[str]:
     return codes
 
 
-def register_member(*, pseudonym: str, password: str) -> tuple[Member, list[str]]:
+def register_member(
+    *, pseudonym: str, password: str, trust_level: str = TrustLevel.NEW
+) -> tuple[Member, list[str]]:
     """Create an account; returns it with its recovery codes, shown to the member once.
+
+    Every account starts as a new member; the demo loader and tests pass `trust_level`
+    to start elsewhere.
 
     Raises django's ValidationError for a pseudonym the rules refuse (the sign-up form
     says so beside the field first).
@@ -51,7 +62,7 @@ def register_member(*, pseudonym: str, password: str) -> tuple[Member, list[str]
             raise PseudonymTaken(_("That pseudonym is taken. Please choose another."))
         try:
             with transaction.atomic():
-                member = Member.objects.create_user(pseudonym, password)
+                member = Member.objects.create_user(pseudonym, password, trust_level=trust_level)
         except IntegrityError as error:
             raise PseudonymTaken(_("That pseudonym is taken. Please choose another.")) from error
         codes = _issue_recovery_codes(member)
@@ -124,6 +135,19 @@ def _already_submitted(submission_token: uuid.UUID | None) -> Post | None:
     return Post.objects.select_related("thread").filter(submission_token=submission_token).first()
 
 
+def _check_may_post(author: Member, now: datetime.datetime) -> Member:
+    """Inside the posting transaction: the author's row, read again and locked (so a
+    suspension that just began counts, and two posts at once are counted one after the
+    other), then the suspension and the posting rate."""
+    current = Member.objects.select_for_update().get(pk=author.pk)
+    # Permissions cached on the request's member object stay usable.
+    author.suspended_until = current.suspended_until
+    author.trust_level = current.trust_level
+    ratelimits.refuse_if_suspended(author)
+    ratelimits.check_posting_rate(author, now)
+    return author
+
+
 def start_thread(
     *,
     author: Member,
@@ -131,29 +155,46 @@ def start_thread(
     title: str,
     body: str,
     submission_token: uuid.UUID | None = None,
+    publish_anyway: bool = False,
 ) -> Thread:
-    """Open a thread with its first post. Sending the same form twice opens it once."""
+    """Open a thread with its first post. Sending the same form twice opens it once.
+
+    The opening post is screened first (moderation.screening): it may be refused (the
+    message says why), need the author's confirmation (NeedsConfirmation), or wait for
+    approval, in which case the whole thread waits with it, seen only by its author and
+    moderators until a moderator approves it.
+    """
     existing = _already_submitted(submission_token)
     if existing is not None:
         return existing.thread
     try:
         with transaction.atomic():
             now = timezone.now()
+            _check_may_post(author, now)
+            verdict = screening.screen(
+                author=author, body=body, title=title, publish_anyway=publish_anyway
+            )
+            held = verdict.hold is not None
             thread = Thread.objects.create(
                 category=category,
                 author=author,
-                title=title,
+                # A replaced word may be longer than the one it replaces.
+                title=verdict.title[: settings.TITLE_MAX_LENGTH],
                 created_at=now,
                 last_posted_at=now,
+                status=ThreadStatus.HELD if held else ThreadStatus.PUBLISHED,
             )
-            Post.objects.create(
+            post = Post.objects.create(
                 thread=thread,
                 author=author,
-                body=body,
-                html=render_markdown(body),
+                body=verdict.body,
+                html=render_markdown(verdict.body),
                 created_at=now,
                 submission_token=submission_token,
+                status=PostStatus.HELD if held else PostStatus.PUBLISHED,
             )
+            if held:
+                screening.hold_for_review(post=post, verdict=verdict)
     except IntegrityError:
         # The same form arrived twice at once; the other request made the thread.
         existing = _already_submitted(submission_token)
@@ -163,7 +204,13 @@ def start_thread(
     return thread
 
 
-def _notify_about_reply(*, post: Post, thread: Thread, quoted_post: Post | None) -> None:
+def _notify_about_reply(
+    *,
+    post: Post,
+    thread: Thread,
+    quoted_post: Post | None,
+    at: datetime.datetime | None = None,
+) -> None:
     """Tell the thread's starter and the quoted member about a reply: one notification
     each, never to the reply's own author. Quoting is the more personal reason, so a
     starter who is also quoted is told that."""
@@ -180,7 +227,7 @@ def _notify_about_reply(*, post: Post, thread: Thread, quoted_post: Post | None)
     if not kinds:
         return
     Notification.objects.bulk_create(
-        Notification(recipient_id=member_id, kind=kind, post=post, created_at=post.created_at)
+        Notification(recipient_id=member_id, kind=kind, post=post, created_at=at or post.created_at)
         for member_id, kind in kinds.items()
     )
     for member_id in kinds:
@@ -194,11 +241,14 @@ def post_reply(
     body: str,
     submission_token: uuid.UUID | None = None,
     quoted_post: Post | None = None,
+    publish_anyway: bool = False,
 ) -> Post:
     """Add a reply. Sending the same form twice adds it once.
 
     The thread's starter is notified, and so is the author of `quoted_post` when it is a
-    live post of this thread (the Quote link carries it).
+    live post of this thread (the Quote link carries it). A reply the screening holds
+    has no place in the thread yet: no count, no broadcast, no notification until a
+    moderator approves it (publish_held_post).
     """
     existing = _already_submitted(submission_token)
     if existing is not None:
@@ -206,17 +256,31 @@ def post_reply(
     try:
         with transaction.atomic():
             locked_thread = Thread.objects.select_for_update().get(pk=thread.pk)
+            if locked_thread.status == ThreadStatus.HELD:
+                raise ActionRefused(
+                    _("This thread is waiting for a moderator's approval; replies open after.")
+                )
+            if locked_thread.status != ThreadStatus.PUBLISHED:
+                raise ActionRefused(_("This thread was removed, so it takes no new replies."))
             if locked_thread.is_locked:
                 raise ActionRefused(_("This thread is locked, so it takes no new replies."))
             now = timezone.now()
+            _check_may_post(author, now)
+            ratelimits.check_slow_mode(author, locked_thread, now)
+            verdict = screening.screen(author=author, body=body, publish_anyway=publish_anyway)
+            held = verdict.hold is not None
             post = Post.objects.create(
                 thread=locked_thread,
                 author=author,
-                body=body,
-                html=render_markdown(body),
+                body=verdict.body,
+                html=render_markdown(verdict.body),
                 created_at=now,
                 submission_token=submission_token,
+                status=PostStatus.HELD if held else PostStatus.PUBLISHED,
             )
+            if held:
+                screening.hold_for_review(post=post, verdict=verdict)
+                return post
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_posted_at=now
             )
@@ -230,14 +294,65 @@ def post_reply(
     return post
 
 
+def publish_held_post(*, post: Post) -> Post:
+    """Publish a post that waited for approval (moderation.actions.approve_post calls
+    this, in its own transaction).
+
+    An opening post publishes its thread, which then lists as freshly active; a reply
+    takes its place in the thread (it keeps its id, so open pages find it through the
+    catch-up's `approved_at`), the thread's starter is told and open pages receive it.
+    Publishing a post that is already published changes nothing.
+    """
+    with transaction.atomic():
+        current = Post.objects.select_for_update().get(pk=post.pk)
+        if current.status == PostStatus.PUBLISHED:
+            return current
+        if current.status not in (PostStatus.HELD, PostStatus.REJECTED):
+            raise ActionRefused(_("This post is not waiting for approval."))
+        thread = Thread.objects.select_for_update().get(pk=current.thread_id)
+        now = timezone.now()
+        current.status = PostStatus.PUBLISHED
+        current.approved_at = now
+        current.save(update_fields=["status", "approved_at"])
+        opening = not Post.objects.filter(thread=thread, pk__lt=current.pk).exists()
+        if opening:
+            Thread.objects.filter(pk=thread.pk).update(
+                status=ThreadStatus.PUBLISHED, last_posted_at=now
+            )
+        else:
+            Thread.objects.filter(pk=thread.pk).update(
+                reply_count=F("reply_count") + 1, last_posted_at=now
+            )
+            if not current.is_deleted:
+                _notify_about_reply(post=current, thread=thread, quoted_post=None, at=now)
+            transaction.on_commit(partial(fragments.forget_post, current.pk))
+            transaction.on_commit(partial(broadcast.reply_posted, current.pk))
+    return current
+
+
+# A post in these states has no place in the thread: its changes are not broadcast.
+UNPLACED = (PostStatus.HELD, PostStatus.REJECTED)
+
+
 def edit_post(*, editor: Member, post: Post, body: str) -> Post:
-    """Replace a post's text, keeping the earlier version for its author and moderators."""
+    """Replace a post's text, keeping the earlier version for its author and moderators.
+
+    The new text is screened like a new post's ("block" words refuse it, "replace" words
+    are replaced). A post that reports hid for the first time is shown again by its
+    author's edit; a second hide only a moderator lifts.
+    """
     with transaction.atomic():
         current = Post.objects.select_for_update().get(pk=post.pk)
         if current.author_id != editor.pk:
             raise ActionRefused(_("Only the author can edit this post."))
         if current.is_deleted:
             raise ActionRefused(_("This post was deleted and cannot be edited."))
+        if current.status == PostStatus.REMOVED:
+            raise ActionRefused(_("A moderator removed this post, so it cannot be edited."))
+        if current.status == PostStatus.REJECTED:
+            raise ActionRefused(_("This post was not approved, so it cannot be edited."))
+        _check_may_edit(editor)
+        body = screening.screen_edit(author=editor, body=body)
         if current.body == body:
             return current
         PostRevision.objects.create(
@@ -249,10 +364,23 @@ def edit_post(*, editor: Member, post: Post, body: str) -> Post:
         current.body = body
         current.html = render_markdown(body)
         current.edited_at = timezone.now()
-        current.save(update_fields=["body", "html", "edited_at"])
+        changed = ["body", "html", "edited_at"]
+        if current.status == PostStatus.HIDDEN_FOR_REVIEW and current.auto_hides == 1:
+            current.status = PostStatus.PUBLISHED
+            changed.append("status")
+        current.save(update_fields=changed)
         transaction.on_commit(partial(fragments.forget_post, current.pk))
-        transaction.on_commit(partial(broadcast.post_changed, current.pk))
+        if current.status not in UNPLACED:
+            transaction.on_commit(partial(broadcast.post_changed, current.pk))
     return current
+
+
+def _check_may_edit(editor: Member) -> None:
+    suspended_until = (
+        Member.objects.filter(pk=editor.pk).values_list("suspended_until", flat=True).first()
+    )
+    editor.suspended_until = suspended_until
+    ratelimits.refuse_if_suspended(editor)
 
 
 def delete_post(*, member: Member, post: Post) -> Post:
@@ -282,7 +410,8 @@ def delete_post(*, member: Member, post: Post) -> Post:
         for member_id in set(told):
             transaction.on_commit(partial(broadcast.notifications_changed, member_id))
         transaction.on_commit(partial(fragments.forget_post, current.pk))
-        transaction.on_commit(partial(broadcast.post_changed, current.pk))
+        if current.status not in UNPLACED:
+            transaction.on_commit(partial(broadcast.post_changed, current.pk))
     return current
 
 

@@ -29,7 +29,9 @@ def _readers_key(thread_id: int) -> str:
 
 @database_sync_to_async
 def _may_read(user: Any, thread_id: int) -> bool:
-    return Thread.objects.readable_by(user).filter(pk=thread_id).exists()
+    # Only a published thread has a live page: a held one waits for approval, and a
+    # removed or rejected one is gone from view.
+    return Thread.objects.readable_by(user).listed().filter(pk=thread_id).exists()
 
 
 class ReadOnlyConsumer(AsyncWebsocketConsumer):

@@ -13,11 +13,16 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+from forum.models import TrustLevel
+
 
 @dataclass(frozen=True)
 class DemoMember:
     pseudonym: str
     is_partner: bool = False
+    # Demo members are established, so every demo post is published at once; the
+    # longest-standing are trusted.
+    trust_level: str = TrustLevel.MEMBER
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ WREN = "HopefulWren15"
 CLOVER = "SunnyClover70"
 
 MEMBERS: tuple[DemoMember, ...] = (
-    DemoMember(WILLOW),
+    DemoMember(WILLOW, trust_level=TrustLevel.TRUSTED),
     DemoMember(FERN),
     DemoMember(OTTER, is_partner=True),
     DemoMember(LARK),

@@ -80,11 +80,33 @@ class SubmissionTokenField(forms.UUIDField):
 
 class PostingForm(forms.Form):
     submission_token = SubmissionTokenField()
+    # Shown only once the screening warned that the text may identify someone: the author
+    # may publish anyway, and the post then waits for a moderator.
+    publish_anyway = forms.BooleanField(
+        label=_("Publish anyway — a moderator will look at it first"), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.confirmation_warning = ""
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
+
+    def ask_to_confirm(self, warning: str) -> None:
+        """The screening found details that could identify someone: say so, keep the
+        text, and offer the "Publish anyway" box."""
+        self.confirmation_warning = warning
+
+    @property
+    def confirming(self) -> bool:
+        """Whether the "Publish anyway" box is shown: after the warning, and while the
+        author keeps it ticked (a preview, another refusal)."""
+        return bool(self.confirmation_warning) or (
+            self.is_bound and self.data.get("publish_anyway") in ("on", "true", "1")
+        )
+
+    def publish_anyway_chosen(self) -> bool:
+        return bool(self.cleaned_data.get("publish_anyway"))
 
     def token(self) -> uuid.UUID:
         # A form sent without a token (an old page, a script) still posts, just once.
@@ -125,7 +147,7 @@ class ReplyForm(PostingForm):
             return None
         return (
             Post.objects.only("thread_id", "author_id", "deleted_at")
-            .filter(thread=self.thread, pk=int(raw), deleted_at__isnull=True)
+            .filter(thread=self.thread, pk=int(raw), deleted_at__isnull=True, status="published")
             .first()
         )
 

@@ -36,7 +36,13 @@ def _cache_key(post_id: int, language: str | None) -> str:
 def _version(post: Post) -> str:
     # Everything the fragment shows, so an edited post or a renamed author is rendered
     # afresh: old text and old names are never served again.
-    facts = (post.edited_at, post.deleted_at, post.author.pseudonym)
+    facts = (
+        post.edited_at,
+        post.deleted_at,
+        post.status,
+        post.removal_guideline,
+        post.author.pseudonym,
+    )
     return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
 
@@ -79,16 +85,36 @@ def forget_post(post_id: int) -> None:
         logger.warning("fragment cache unavailable; post %s expires on its own", post_id)
 
 
-def viewer_actions(post: Post, viewer: Member, *, reads_every_history: bool) -> str:
+def viewer_actions(
+    post: Post, viewer: Member, *, reads_every_history: bool, moderates: bool = False
+) -> str:
     if post.is_deleted:
         return ""
-    is_author = post.author_id == viewer.pk
+    is_author = post.author_id == viewer.pk and not post.is_removed
     may_read_history = post.edited_at is not None and (is_author or reads_every_history)
-    if not (is_author or may_read_history):
+    if not (is_author or may_read_history or moderates):
         return ""
     return render_to_string(
         "forum/thread.html#viewer_actions",
-        {"post": post, "is_author": is_author, "may_read_history": may_read_history},
+        {
+            "post": post,
+            "is_author": is_author,
+            "may_read_history": may_read_history,
+            "moderates": moderates,
+        },
+    )
+
+
+def under_review(post: Post, viewer: Member, *, moderates: bool) -> str:
+    """A post hidden while moderators review it keeps showing its text to its author
+    and to moderators, with a banner saying so; everyone else has the tombstone."""
+    if not post.is_hidden_for_review or post.is_deleted:
+        return ""
+    is_author = post.author_id == viewer.pk
+    if not (is_author or moderates):
+        return ""
+    return render_to_string(
+        "forum/thread.html#under_review", {"post": post, "is_author": is_author}
     )
 
 
@@ -96,10 +122,17 @@ def viewer_actions(post: Post, viewer: Member, *, reads_every_history: bool) -> 
 class ShownPost:
     fragment: str
     viewer_actions: str = ""
+    under_review: str = ""
 
 
-def posts_for_viewer(posts: Sequence[Post], viewer: Member | AnonymousUser) -> list[ShownPost]:
-    """The thread page's posts, each with the links this viewer may use on it."""
+def posts_for_viewer(
+    posts: Sequence[Post], viewer: Member | AnonymousUser, *, moderates: bool = False
+) -> list[ShownPost]:
+    """The thread page's posts, each with the links this viewer may use on it.
+
+    `moderates`: the viewer is a moderator who has confirmed two-factor sign-in; their
+    posts carry a "Moderate" link and they read posts hidden for review.
+    """
     fragments = post_fragments(posts)
     if not isinstance(viewer, Member):
         return [ShownPost(fragment=fragment) for fragment in fragments]
@@ -114,7 +147,10 @@ def posts_for_viewer(posts: Sequence[Post], viewer: Member | AnonymousUser) -> l
     return [
         ShownPost(
             fragment=fragment,
-            viewer_actions=viewer_actions(post, viewer, reads_every_history=reads_every_history),
+            viewer_actions=viewer_actions(
+                post, viewer, reads_every_history=reads_every_history, moderates=moderates
+            ),
+            under_review=under_review(post, viewer, moderates=moderates),
         )
         for post, fragment in zip(posts, fragments, strict=True)
     ]

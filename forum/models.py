@@ -86,6 +86,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
 
+    def is_moderator(self) -> bool:
+        """Whether this member moderates now: the permission (the Moderators group, or a
+        superuser), an active account and no suspension. Asked by name, so forum needs
+        nothing of the moderation app to know it."""
+        return self.is_active and not self.is_suspended and self.has_perm("moderation.moderate")
+
     def may_read_post_history(self) -> bool:
         """Whether this member may read the earlier versions of anyone's posts.
 
@@ -126,9 +132,11 @@ class CategoryQuerySet(models.QuerySet["Category"]):
         return self.filter(is_public=True)
 
     def with_activity(self) -> CategoryQuerySet:
+        # Only published threads count: a held or removed one is not in the lists.
+        listed = Q(threads__status="published")
         return self.annotate(
-            thread_total=Count("threads", distinct=True),
-            latest_activity_at=Max("threads__last_posted_at"),
+            thread_total=Count("threads", filter=listed, distinct=True),
+            latest_activity_at=Max("threads__last_posted_at", filter=listed),
         )
 
 
@@ -159,6 +167,11 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
         if user.is_authenticated:
             return self
         return self.filter(category__is_public=True)
+
+    def listed(self) -> ThreadQuerySet:
+        """The threads lists show: published ones (a held thread waits for approval,
+        rejected and removed ones are gone from the lists)."""
+        return self.filter(status=ThreadStatus.PUBLISHED)
 
     def for_listing(self) -> ThreadQuerySet:
         return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
@@ -205,6 +218,21 @@ class Thread(models.Model):
 
 
 class PostQuerySet(models.QuerySet["Post"]):
+    def placed(self) -> PostQuerySet:
+        """The posts that hold a place in their thread: published ones, and those hidden
+        for review or removed, which show as tombstones. Held and rejected posts have no
+        place (their author sees their own held posts apart)."""
+        return self.filter(status__in=PLACED_POST_STATUSES)
+
+    def waiting_by(self, author: Member) -> PostQuerySet:
+        """The author's own posts that wait for a moderator's approval, oldest first:
+        only what the "waiting for approval" box shows."""
+        return (
+            self.filter(author=author, status=PostStatus.HELD, deleted_at__isnull=True)
+            .only("thread_id", "html", "created_at")
+            .order_by("id")
+        )
+
     def in_reading_order(self) -> PostQuerySet:
         """Posts as a thread page shows them: only what their fragments need.
 
@@ -219,6 +247,8 @@ class PostQuerySet(models.QuerySet["Post"]):
                 "created_at",
                 "edited_at",
                 "deleted_at",
+                "status",
+                "removal_guideline",
                 "author__pseudonym",
             )
             .order_by("id")
@@ -239,6 +269,14 @@ class PostStatus(models.TextChoices):
     REMOVED = "removed", _("Removed by a moderator")
 
 
+# Statuses that keep a place in the thread (and count in its reply_count).
+PLACED_POST_STATUSES = (
+    PostStatus.PUBLISHED,
+    PostStatus.HIDDEN_FOR_REVIEW,
+    PostStatus.REMOVED,
+)
+
+
 class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="posts")
@@ -252,7 +290,9 @@ class Post(models.Model):
     # The one-time token of the form that created this post: a double click or a resent
     # form meets this constraint and finds the post it already made.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    status = models.CharField(max_length=24, choices=PostStatus.choices, default=PostStatus.PUBLISHED)
+    status = models.CharField(
+        max_length=24, choices=PostStatus.choices, default=PostStatus.PUBLISHED
+    )
     # When a held post was approved: the live catch-up finds it although its id is older
     # than posts readers have already seen.
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -288,6 +328,22 @@ class Post(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_removed(self) -> bool:
+        return self.status == PostStatus.REMOVED
+
+    @property
+    def is_hidden_for_review(self) -> bool:
+        return self.status == PostStatus.HIDDEN_FOR_REVIEW
+
+    @property
+    def shows_text(self) -> bool:
+        """Whether the shared fragment shows the words (not a tombstone)."""
+        return self.deleted_at is None and self.status == PostStatus.PUBLISHED
+
+    def removal_guideline_label(self) -> str:
+        return str(Guideline(self.removal_guideline).label) if self.removal_guideline else ""
+
 
 class PostRevision(models.Model):
     """An earlier version of an edited post, shown to its author and to moderators only."""
@@ -316,7 +372,14 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def for_recipient(self, member: Member | int) -> NotificationQuerySet:
         """A member's own notifications; those whose post its author deleted are gone
         with the words they pointed to."""
-        return self.filter(recipient=member, post__deleted_at__isnull=True)
+        return self.filter(
+            recipient=member,
+            post__deleted_at__isnull=True,
+            # A post a moderator removed, or in a thread gone from view, takes its
+            # notifications with it, as a deleted one does.
+            post__status__in=(PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW),
+            post__thread__status=ThreadStatus.PUBLISHED,
+        )
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)

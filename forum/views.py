@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import Q, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -24,10 +26,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forum import actions
+from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
 from forum.fragments import post_fragments, posts_for_viewer
+from forum.guidelines import Guideline, guideline_url
 from forum.markup import render_markdown
-from forum.models import Category, Member, Post, Thread
+from forum.models import (
+    PLACED_POST_STATUSES,
+    Category,
+    Member,
+    Post,
+    PostStatus,
+    Thread,
+    ThreadStatus,
+)
 
 
 class KnownLengthPosts:
@@ -44,13 +56,30 @@ class KnownLengthPosts:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[Post]:
-        return list(self.thread.posts.in_reading_order()[window])
+        return list(self.thread.posts.placed().in_reading_order()[window])
 
 
 def _readable_thread(request: HttpRequest, thread_id: int) -> Thread:
+    """A thread open for replies: published and readable by the member."""
     return get_object_or_404(
-        Thread.objects.readable_by(request.user).select_related("category"), pk=thread_id
+        Thread.objects.readable_by(request.user).listed().select_related("category"),
+        pk=thread_id,
     )
+
+
+def moderates(request: HttpRequest) -> bool:
+    """Whether the viewer is a moderator who confirmed their second factor this session.
+
+    Asked first of the session (no query for members), then of the permissions."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    cached: bool | None = getattr(request, "_ownpace_moderates", None)
+    if cached is None:
+        is_verified = getattr(user, "is_verified", None)
+        cached = bool(is_verified and is_verified() and user.is_moderator())
+        request._ownpace_moderates = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
@@ -75,16 +104,38 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     if not shown.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
     threads = Paginator(
-        Thread.objects.filter(category=shown).for_listing(), settings.THREADS_PER_PAGE
+        Thread.objects.filter(category=shown).listed().for_listing(), settings.THREADS_PER_PAGE
     )
     page = threads.get_page(request.GET.get("page"))
     return render(request, "forum/category.html", {"category": shown, "page": page})
+
+
+def _removed_thread(request: HttpRequest, shown: Thread) -> HttpResponse:
+    """Where a removed thread was: a page saying so (410 Gone), naming the guideline."""
+    guideline = Guideline(shown.removal_guideline) if shown.removal_guideline else None
+    return render(
+        request,
+        "forum/thread_removed.html",
+        {
+            "thread": shown,
+            "guideline": guideline,
+            "guideline_url": guideline_url(guideline) if guideline else "",
+        },
+        status=410,
+    )
 
 
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     shown = get_object_or_404(Thread.objects.select_related("category"), pk=thread_id)
     if not shown.category.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
+    if shown.status == ThreadStatus.REMOVED:
+        return _removed_thread(request, shown)
+    viewer = request.user
+    is_starter = viewer.is_authenticated and shown.author_id == viewer.pk
+    moderator = moderates(request)
+    if shown.status != ThreadStatus.PUBLISHED and not (is_starter or moderator):
+        raise Http404
     page: Page[Post] = Paginator(
         KnownLengthPosts(shown),  # type: ignore[arg-type]
         settings.POSTS_PER_PAGE,
@@ -92,22 +143,54 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
-        "posts": posts_for_viewer(list(page.object_list), request.user),
+        "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator),
+        "is_live": shown.status == ThreadStatus.PUBLISHED,
     }
-    if request.user.is_authenticated and not shown.is_locked:
-        context["form"] = ReplyForm()
+    if isinstance(viewer, Member):
+        # The member's own posts here that wait for approval: only they see them.
+        context["held_posts"] = list(shown.posts.waiting_by(viewer))
+        if (
+            shown.status == ThreadStatus.PUBLISHED
+            and not shown.is_locked
+            and not viewer.is_suspended
+        ):
+            context["form"] = ReplyForm()
+    if moderator:
+        context["moderate_thread_url"] = reverse("moderation:thread", args=[shown.pk])
     return render(request, "forum/thread.html", context)
 
 
-def post(request: HttpRequest, post_id: int) -> HttpResponseRedirect:
+def post(request: HttpRequest, post_id: int) -> HttpResponse:
     """A post's permanent address: the page of its thread where it stands."""
     target = get_object_or_404(Post.objects.select_related("thread__category"), pk=post_id)
-    if not target.thread.category.is_public and not request.user.is_authenticated:
+    shown = target.thread
+    if not shown.category.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
-    earlier = Post.objects.filter(thread_id=target.thread_id, id__lt=target.pk).count()
+    if shown.status == ThreadStatus.REMOVED:
+        return redirect(shown)
+    is_author = request.user.is_authenticated and target.author_id == request.user.pk
+    if target.status == PostStatus.HELD and is_author and not target.is_deleted:
+        return redirect(f"{shown.get_absolute_url()}#held-posts")
+    placed = target.status in PLACED_POST_STATUSES
+    if not placed or shown.status != ThreadStatus.PUBLISHED:
+        if moderates(request):
+            return redirect("moderation:post", target.pk)
+        if not (placed and is_author and shown.author_id == target.author_id):
+            raise Http404
+    earlier = Post.objects.placed().filter(thread_id=target.thread_id, id__lt=target.pk).count()
     number = earlier // settings.POSTS_PER_PAGE + 1
     suffix = f"?page={number}" if number > 1 else ""
-    return redirect(f"{target.thread.get_absolute_url()}{suffix}#post-{target.pk}")
+    return redirect(f"{shown.get_absolute_url()}{suffix}#post-{target.pk}")
+
+
+def _held_message(request: HttpRequest) -> None:
+    messages.info(
+        request,
+        _(
+            "Thank you. Your post is waiting for a moderator's approval; it appears for "
+            "everyone once approved. Only you can see it until then."
+        ),
+    )
 
 
 @login_required
@@ -117,14 +200,23 @@ def new_thread(request: HttpRequest) -> HttpResponse:
         form = ThreadForm(request.POST)
         preview = _preview(form, request)
         if preview is None and form.is_valid():
-            started = actions.start_thread(
-                author=request.user,  # type: ignore[arg-type]
-                category=form.cleaned_data["category"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                submission_token=form.token(),
-            )
-            return redirect(started)
+            try:
+                started = actions.start_thread(
+                    author=request.user,  # type: ignore[arg-type]
+                    category=form.cleaned_data["category"],
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    submission_token=form.token(),
+                    publish_anyway=form.publish_anyway_chosen(),
+                )
+            except NeedsConfirmation as warning:
+                form.ask_to_confirm(str(warning))
+            except ActionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                if started.status == ThreadStatus.HELD:
+                    _held_message(request)
+                return redirect(started)
     else:
         preview = None
         chosen = Category.objects.filter(slug=request.GET.get("category", "")).first()
@@ -143,7 +235,7 @@ def _quoted_post(thread: Thread, raw_id: str) -> Post | None:
         return None
     return (
         Post.objects.select_related("author")
-        .filter(thread=thread, pk=int(raw_id), deleted_at__isnull=True)
+        .filter(thread=thread, pk=int(raw_id), deleted_at__isnull=True, status=PostStatus.PUBLISHED)
         .first()
     )
 
@@ -169,10 +261,15 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                     body=form.cleaned_data["body"],
                     submission_token=form.token(),
                     quoted_post=form.cleaned_data["quote"],
+                    publish_anyway=form.publish_anyway_chosen(),
                 )
-            except actions.ActionRefused as refusal:
+            except NeedsConfirmation as warning:
+                form.ask_to_confirm(str(warning))
+            except ActionRefused as refusal:
                 form.add_error(None, str(refusal))
             else:
+                if posted.status == PostStatus.HELD:
+                    _held_message(request)
                 return redirect(posted)
     else:
         preview = None
@@ -206,7 +303,7 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
                     post=target,
                     body=form.cleaned_data["body"],
                 )
-            except actions.ActionRefused as refusal:
+            except ActionRefused as refusal:
                 form.add_error(None, str(refusal))
             else:
                 return redirect(target)
@@ -251,13 +348,20 @@ def posts_after(request: HttpRequest, thread_id: int) -> JsonResponse:
 
     Read over plain HTTP on every (re)connect, so a dropped socket loses nothing.
     """
-    shown = get_object_or_404(Thread.objects.select_related("category"), pk=thread_id)
+    shown = get_object_or_404(Thread.objects.listed().select_related("category"), pk=thread_id)
     if not shown.category.is_public and not request.user.is_authenticated:
         raise PermissionDenied
     after = request.GET.get("after", "")
     if not re.fullmatch(r"[0-9]{1,18}", after):
         return JsonResponse({"error": "after must be a post id"}, status=400)
-    missed = list(shown.posts.in_reading_order().filter(pk__gt=int(after))[: CATCH_UP_LIMIT + 1])
+    # A held post approved later keeps its older id: it is missed too if it was approved
+    # after the page's last post was written.
+    seen_at = Post.objects.filter(pk=int(after), thread=shown).values("created_at")[:1]
+    missed = list(
+        shown.posts.placed()
+        .in_reading_order()
+        .filter(Q(pk__gt=int(after)) | Q(approved_at__gt=Subquery(seen_at)))[: CATCH_UP_LIMIT + 1]
+    )
     return JsonResponse(
         {
             "posts": [

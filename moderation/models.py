@@ -23,6 +23,15 @@ class ReportReason(models.TextChoices):
     OTHER = "other", _("Something else")
 
 
+class ReviewItemQuerySet(models.QuerySet["ReviewItem"]):
+    def waiting(self) -> ReviewItemQuerySet:
+        """Open items as the queue lists them, most urgent first, then oldest. A post its
+        author deleted meanwhile needs nobody's review: its words are gone."""
+        return self.filter(status="open", post__deleted_at__isnull=True).order_by(
+            "priority", "created_at", "id"
+        )
+
+
 class ReviewItem(models.Model):
     """One thing in the review queue: a reported, held or appealed post.
 
@@ -61,6 +70,8 @@ class ReviewItem(models.Model):
     outcome = models.CharField(max_length=24, blank=True)
     # An appeal's own words, written by the post's author to the moderators.
     appeal_text = models.TextField(blank=True)
+
+    objects = ReviewItemQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -196,7 +207,7 @@ class LogEntryQuerySet(models.QuerySet["LogEntry"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnly("The moderation log is append-only.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnly("The moderation log is append-only.")
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from forum import actions
-from forum.models import Category, Member, Post, Thread
+from forum.models import Category, Member, Post, Thread, TrustLevel
 
 PASSWORD = "a calm and long passphrase"
 _numbers = itertools.count(1)
@@ -33,6 +33,14 @@ def _quick_password_hashing(request: pytest.FixtureRequest, settings: Settings) 
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_off(request: pytest.FixtureRequest, settings: Settings) -> None:
+    # Tests post quickly, one after another: the posting and sign-up limits would refuse
+    # them. Tests of the limits themselves carry the marker "rate_limits".
+    if not request.node.get_closest_marker("rate_limits"):
+        settings.RATE_LIMITS = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     # Throttle counters and post fragments must not leak from one test into the next.
     cache.clear()
@@ -42,9 +50,13 @@ def _empty_cache() -> Iterator[None]:
 
 @pytest.fixture
 def make_member(db: None) -> Callable[..., Member]:
-    def make(pseudonym: str | None = None, password: str = PASSWORD) -> Member:
+    def make(
+        pseudonym: str | None = None, password: str = PASSWORD, trust: str = TrustLevel.MEMBER
+    ) -> Member:
+        # Members by default, so their posts publish at once; TrustLevel.NEW for the
+        # first posts that wait for approval.
         member, _codes = actions.register_member(
-            pseudonym=pseudonym or f"Member{next(_numbers)}", password=password
+            pseudonym=pseudonym or f"Member{next(_numbers)}", password=password, trust_level=trust
         )
         return member
 

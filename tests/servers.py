@@ -95,6 +95,9 @@ def _serve(
     try:
         # ORM calls in the server must stay guarded, whatever the test process allows.
         os.environ.pop(ASYNC_UNSAFE, None)
+        # Posting limits would slow the browser tests' quick replies: off, as the
+        # README's automated checks run them.
+        os.environ["RATE_LIMITS"] = "off"
         os.environ.update(environ or {})
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
 

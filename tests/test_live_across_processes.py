@@ -31,7 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from forum import actions
-from forum.models import Category, Member, Post, Thread
+from forum.models import Category, Member, Post, Thread, TrustLevel
 from tests.conftest import PASSWORD
 from tests.helpers import input_value
 from tests.servers import LiveSite, require, running_site
@@ -200,7 +200,10 @@ def is_closed(socket: ClientConnection) -> bool:
 
 @pytest.fixture
 def member(db: None) -> Member:
-    member, _codes = actions.register_member(pseudonym="SteadyWren", password=PASSWORD)
+    # A member, not a new one: a new member's first posts wait for a moderator.
+    member, _codes = actions.register_member(
+        pseudonym="SteadyWren", password=PASSWORD, trust_level=TrustLevel.MEMBER
+    )
     return member
 
 

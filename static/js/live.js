@@ -40,6 +40,7 @@
     list.forEach(function (item) {
       var id = Number(item.id), article = !byId("post-" + id) && articleFrom(item.html);
       if (!article) return;
+      approved(id);
       var later = [].find.call(posts.querySelectorAll("article[data-post-id]"), function (shown) {
         return Number(shown.dataset.postId) > id;
       });
@@ -70,18 +71,112 @@
     first.focus({ preventScroll: true });
   }
 
+  // The reader's own post that waited for approval now stands in the thread: it leaves
+  // the "waiting for approval" box, and the box goes when it is empty.
+  function approved(id) {
+    var waiting = byId("held-post-" + id);
+    if (!waiting) return;
+    var box = waiting.parentNode;
+    waiting.remove();
+    if (box && !box.querySelector("[data-held-post-id]")) box.remove();
+  }
+
   // An edit or a deletion: the post is replaced where it stands. The viewer's own links
   // after it stay, unless the post is now a tombstone.
   function replace(id, html) {
     var old = byId("post-" + id), article = old && articleFrom(html);
     if (!article) return;
     var links = old.nextElementSibling, index = pending.indexOf(old);
+    // The text shown to its author or a moderator while under review is stale now.
+    if (links && links.classList.contains("under-review")) {
+      var stale = links;
+      links = links.nextElementSibling;
+      stale.remove();
+    }
     article.hidden = old.hidden;
     if (index >= 0) pending[index] = article;
     old.replaceWith(article);
-    if (article.classList.contains("post--deleted") && links &&
-        links.classList.contains("viewer-actions")) links.remove();
+    var gone = article.classList.contains("post--deleted") ||
+      article.classList.contains("post--removed");
+    if (gone && links && links.classList.contains("viewer-actions")) links.remove();
     dates(article);
+  }
+
+  // Notes about the thread itself (locked, moved, removed), read out politely.
+  function note(text, linkText, href) {
+    var notes = byId("live-notes");
+    if (!notes) return null;
+    var line = document.createElement("p");
+    line.className = "notice";
+    line.textContent = text;
+    if (linkText && href) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.textContent = linkText;
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(link);
+    }
+    notes.appendChild(line);
+    return line;
+  }
+  // Only addresses on this site are followed from a message.
+  function ownPath(href) {
+    return typeof href === "string" && href.charAt(0) === "/" && href.charAt(1) !== "/" ? href : "";
+  }
+
+  // The reply form gives way to the locked notice; text already typed stays, read-only,
+  // so it can be copied.
+  function locked() {
+    var section = byId("reply");
+    if (!section || byId("reply-locked")) return;
+    var form = section.querySelector("form"), area = form && form.querySelector("textarea");
+    var notice = document.createElement("p");
+    notice.className = "notice";
+    notice.id = "reply-locked";
+    notice.textContent = data.textLocked;
+    var heading = section.querySelector("h2");
+    section.insertBefore(notice, heading ? heading.nextSibling : section.firstChild);
+    if (!form) return;
+    if (area && area.value.trim()) {
+      area.readOnly = true;
+      [].forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+    } else {
+      form.remove();
+    }
+  }
+
+  function moved(name, href) {
+    var link = byId("thread-category"), path = ownPath(href);
+    if (link && name) {
+      link.textContent = name;
+      if (path) link.href = path;
+    }
+    if (name) note(data.textMoved.replace("{category}", name));
+  }
+
+  // The thread is gone from view: its posts and the reply form leave the page, a note
+  // says why, and the page stops listening.
+  function removed(guidelineTitle, guidelineHref) {
+    stopped = true;
+    clearTimeout(retry);
+    [posts, byId("reply"), button, elsewhere].forEach(function (element) {
+      if (element) element.hidden = true;
+    });
+    [].forEach.call(document.querySelectorAll(".pagination, .held-posts"), function (element) {
+      element.hidden = true;
+    });
+    var line = note(data.textRemoved);
+    if (line && guidelineTitle) {
+      line.appendChild(document.createTextNode(" "));
+      var link = document.createElement("a");
+      link.href = ownPath(guidelineHref) || data.guidelinesUrl;
+      link.textContent = data.textGuideline.replace("{guideline}", guidelineTitle);
+      line.appendChild(link);
+    }
+    if (line) line.setAttribute("role", "alert");
+    show(readers, "");
+    show(status, "");
+    if (socket) socket.close(1000);
   }
 
   function catchUp() {
@@ -116,6 +211,14 @@
       }
     } else if (message.event === "post_changed") {
       replace(message.post_id, message.html);
+    } else if (message.event === "thread_locked") {
+      locked();
+    } else if (message.event === "thread_unlocked") {
+      note(data.textUnlocked, data.textReload, location.pathname + location.search);
+    } else if (message.event === "thread_moved") {
+      moved(message.category_name, message.category_url);
+    } else if (message.event === "thread_removed") {
+      removed(message.guideline_title, message.guideline_url);
     } else if (message.event === "readers_changed") {
       show(readers, message.readers >= 2 ? count(data.textReaders, message.readers) : "");
     }

@@ -2,9 +2,10 @@
 // member has any page open. Included only for signed-in members; without it the
 // "Notifications" link still leads to the list.
 //
-// The socket at /ws/me/ carries only {"event": "notifications_changed", "unread": N}.
-// It may drop at any time; on every (re)connect the count is fetched again over HTTP,
-// so a change made while it was down is never lost.
+// The socket at /ws/me/ carries only {"event": "notifications_changed", "unread": N}
+// and {"event": "notices_changed", "unread": N} (notices from moderators). It may drop
+// at any time; on every (re)connect both counts are fetched again over HTTP, so a change
+// made while it was down is never lost.
 (function () {
   "use strict";
 
@@ -17,6 +18,9 @@
   var badge = document.getElementById("unread-count");
   var number = badge && badge.querySelector("[data-count]");
   if (!number) return;
+  var noticesLink = document.getElementById("notices-link");
+  var noticesBadge = document.getElementById("unread-notices");
+  var noticesNumber = noticesBadge && noticesBadge.querySelector("[data-count]");
 
   var unreadUrl = link.getAttribute("data-unread-url");
   var socketUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
@@ -28,19 +32,31 @@
   var failures = 0;
   // Bumped by every count the socket brings, so an older HTTP answer never overwrites it.
   var version = 0;
+  var noticesVersion = 0;
 
-  function show(unread) {
+  function showIn(where, count, unread) {
+    if (!where || !count) return;
     if (typeof unread !== "number" || unread < 0 || unread !== Math.floor(unread)) return;
-    number.textContent = String(unread);
-    badge.hidden = unread === 0;
+    count.textContent = String(unread);
+    where.hidden = unread === 0;
+  }
+  function show(unread) { showIn(badge, number, unread); }
+  function showNotices(unread) { showIn(noticesBadge, noticesNumber, unread); }
+
+  function ask(url, current, then) {
+    var asked = current();
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data && asked === current()) then(data.unread); })
+      .catch(function () { /* the next (re)connect asks again */ });
   }
 
   function catchUp() {
-    var asked = version;
-    fetch(unreadUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data && asked === version) show(data.unread); })
-      .catch(function () { /* the next (re)connect asks again */ });
+    ask(unreadUrl, function () { return version; }, show);
+    if (noticesLink && noticesNumber) {
+      ask(noticesLink.getAttribute("data-unread-url"), function () { return noticesVersion; },
+        showNotices);
+    }
   }
 
   function stopPinging() {
@@ -80,6 +96,9 @@
       if (data && data.event === "notifications_changed") {
         version += 1;
         show(data.unread);
+      } else if (data && data.event === "notices_changed") {
+        noticesVersion += 1;
+        showNotices(data.unread);
       }
     });
     socket.addEventListener("close", function () {

@@ -11,7 +11,8 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
-from forum.models import Member, Post, Thread
+from forum.models import Member, Post, Thread, TrustLevel
+from moderation.actions import set_trust_level
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import LiveSite, PageLog
 
@@ -66,6 +67,16 @@ def test_first_visit_joins_starts_a_thread_replies_and_quotes(
     page.get_by_role("button", name="I have saved my codes").click()
     expect(page).to_have_url(f"{live_site.url}/")
     assert Member.objects.filter(pseudonym=pseudonym).count() == 1
+    # A new member's first posts wait for a moderator (tests/e2e/test_moderation_flow.py
+    # walks that path); an operator trusts this one, as `manage.py settrust` would.
+    joined = Member.objects.get(pseudonym=pseudonym)
+    set_trust_level(
+        moderator=None,
+        member=joined,
+        level=TrustLevel.MEMBER,
+        locked=False,
+        reason="a first visit in a browser test",
+    )
 
     # A new thread, its Markdown rendered.
     page.get_by_role("link", name="New thread", exact=True).click()

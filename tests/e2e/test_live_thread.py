@@ -369,3 +369,66 @@ def test_live_thread_stops_retrying_when_the_socket_is_not_allowed(
     # The page itself still reads as before.
     expect(page.locator("#posts article.post")).to_have_count(1)
     assert page_log.errors == []
+
+
+def test_live_thread_shows_lock_move_unlock_and_removal_as_they_happen(
+    live_site: LiveSite,
+    page: Page,
+    page_log: PageLog,
+    author: Member,
+    make_thread: Callable[..., Thread],
+) -> None:
+    # The moderators' actions send these events (tested with them); here the page's own
+    # socket delivers them as the server would, to see what the page makes of them.
+    thread = make_thread(title="Changes while you read")
+    sockets: list[WebSocketRoute] = []
+
+    def route(socket: WebSocketRoute) -> None:
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    page.route_web_socket(SOCKETS, route)
+    sign_in(page, author)
+    page.goto(thread.get_absolute_url())
+    expect(page.locator("#live-readers")).to_be_hidden()
+    page.wait_for_function("() => document.getElementById('live-status').textContent === ''")
+    page.wait_for_timeout(300)
+    assert len(sockets) == 1
+    reply_box = page.get_by_label(label("Your reply"))
+    expect(reply_box).to_be_visible()
+
+    sockets[0].send('{"event": "thread_locked"}')
+    expect(page.locator("#reply-locked")).to_have_text(
+        "This thread is locked, so it takes no new replies."
+    )
+    expect(reply_box).to_have_count(0)
+
+    sockets[0].send('{"event": "thread_unlocked"}')
+    unlocked = page.locator("#live-notes p", has_text="unlocked")
+    expect(unlocked).to_be_visible()
+    expect(unlocked.get_by_role("link", name="Reload the page to reply")).to_have_attribute(
+        "href", thread.get_absolute_url()
+    )
+
+    sockets[0].send(
+        '{"event": "thread_moved", "category_name": "Partners", "category_url": "/c/partners/"}'
+    )
+    expect(page.locator("#thread-category")).to_have_text("Partners")
+    expect(page.locator("#thread-category")).to_have_attribute("href", "/c/partners/")
+    expect(page.locator("#live-notes")).to_contain_text("This thread was moved to Partners.")
+
+    sockets[0].send('{"event": "thread_removed", "guideline_title": "No advertising or spam"}')
+    sockets[0].close(code=1000)
+    removed = page.locator("#live-notes p[role=alert]")
+    expect(removed).to_contain_text("This thread was removed by a moderator.")
+    expect(removed.get_by_role("link")).to_have_text(
+        "It did not fit the guideline “No advertising or spam”."
+    )
+    expect(page.locator("#posts")).to_be_hidden()
+    expect(page.locator("#reply")).to_be_hidden()
+    # It stops listening: no reconnect, no "paused" state.
+    page.wait_for_timeout(2_500)
+    assert len(sockets) == 1
+    expect(page.locator("#live-status")).to_have_text("")
+    assert page_log.errors == []
+    assert page_log.csp_violations() == []

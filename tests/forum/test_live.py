@@ -22,8 +22,8 @@ from django.db import transaction
 from django.test import Client
 
 from config.asgi import application
-from forum import actions
-from forum.models import Category, Member, Post, Thread
+from forum import actions, broadcast
+from forum.models import Category, Member, Post, Thread, ThreadStatus, TrustLevel
 from tests.conftest import PASSWORD
 from tests.helpers import client_for
 
@@ -722,3 +722,127 @@ def test_posts_after_query_count_is_pinned_whatever_the_number_of_posts(
             with django_assert_num_queries(POSTS_AFTER_QUERIES[who]):
                 response = _posts_after(client, shown, opening)
             assert len(response.json()["posts"]) == grown
+
+
+# --- Thread changes by moderators ------------------------------------------------------
+# The moderation actions that send these are tested with them; here the broadcast
+# functions are called directly, as those actions call them after their commit.
+
+thread_changed = database_sync_to_async(broadcast.thread_changed)
+
+
+@pytest.mark.asyncio
+@live_db
+@pytest.mark.parametrize(
+    ("event", "facts"),
+    [
+        ("thread_locked", {}),
+        ("thread_unlocked", {}),
+        ("thread_moved", {"category_name": "Partners", "category_url": "/c/partners/"}),
+        ("thread_removed", {"guideline_title": "No advertising or spam"}),
+    ],
+)
+async def test_thread_socket_hears_thread_changes_with_only_their_facts(
+    thread: Thread, reader_cookie: tuple[bytes, bytes], event: str, facts: dict[str, str]
+) -> None:
+    async with (
+        open_socket(thread_path(thread)) as visitor,
+        open_socket(thread_path(thread), reader_cookie) as member,
+    ):
+        await counted(visitor, 2)
+        await counted(member, 2)
+        await thread_changed(thread.pk, event, **facts)
+
+        heard = [await next_event(socket, event) for socket in (visitor, member)]
+
+    assert heard == [{"event": event, **facts}] * 2
+
+
+@pytest.mark.asyncio
+@live_db
+async def test_thread_sockets_close_when_the_thread_is_removed(
+    thread: Thread, make_thread: ThreadFactory, writer: Member, reader_cookie: tuple[bytes, bytes]
+) -> None:
+    other = await database_sync_to_async(make_thread)(author=writer, title="Elsewhere")
+    async with (
+        open_socket(thread_path(thread)) as visitor,
+        open_socket(thread_path(thread), reader_cookie) as member,
+        open_socket(thread_path(other)) as elsewhere,
+    ):
+        await counted(member, 2)
+        await counted(elsewhere, 1)
+        await thread_changed(thread.pk, "thread_removed", guideline_title="Be kind, always")
+        await database_sync_to_async(broadcast.close_thread_sockets)(thread.pk)
+
+        for socket in (visitor, member):
+            assert (await next_event(socket, "thread_removed"))["guideline_title"]
+            assert await is_closed(socket)
+        assert await elsewhere.receive_nothing(timeout=QUIET_SECONDS)
+
+
+@pytest.mark.asyncio
+@live_db
+async def test_sockets_of_a_suspended_member_close_and_others_stay(
+    thread: Thread, reader: Member, reader_cookie: tuple[bytes, bytes]
+) -> None:
+    async with (
+        open_socket(thread_path(thread), reader_cookie) as on_thread,
+        open_socket("/ws/me/", reader_cookie) as own,
+        open_socket(thread_path(thread)) as visitor,
+    ):
+        await counted(visitor, 2)
+        await database_sync_to_async(broadcast.close_member_sockets)(reader.pk)
+
+        assert await is_closed(on_thread)
+        assert await is_closed(own)
+        assert await visitor.receive_nothing(timeout=QUIET_SECONDS)
+
+
+@pytest.mark.asyncio
+@live_db
+@pytest.mark.parametrize("status", [ThreadStatus.HELD, ThreadStatus.REMOVED, ThreadStatus.REJECTED])
+async def test_thread_socket_for_a_thread_out_of_view_is_refused_with_4403(
+    thread: Thread, writer_cookie: tuple[bytes, bytes], status: str
+) -> None:
+    # The moderation actions set these states; a raw update stands in for them here.
+    await Thread.objects.filter(pk=thread.pk).aupdate(status=status)
+
+    assert await refusal(thread_path(thread), ORIGIN) == 4403
+    assert await refusal(thread_path(thread), ORIGIN, writer_cookie) == 4403
+
+
+@pytest.mark.asyncio
+@live_db
+async def test_notices_changed_reaches_only_the_members_own_socket(
+    thread: Thread, reader: Member, reader_cookie: tuple[bytes, bytes]
+) -> None:
+    async with (
+        open_socket("/ws/me/", reader_cookie) as own,
+        open_socket(thread_path(thread), reader_cookie) as on_thread,
+    ):
+        await counted(on_thread, 1)
+        await database_sync_to_async(broadcast.notices_changed)(reader.pk, 2)
+
+        assert await own.receive_json_from(timeout=EVENT_SECONDS) == {
+            "event": "notices_changed",
+            "unread": 2,
+        }
+        assert await on_thread.receive_nothing(timeout=QUIET_SECONDS)
+
+
+@pytest.mark.asyncio
+@live_db
+async def test_thread_socket_hears_a_held_reply_only_once_it_is_published(
+    thread: Thread, make_member: MemberFactory
+) -> None:
+    newcomer = await database_sync_to_async(make_member)(trust=TrustLevel.NEW)
+    async with open_socket(thread_path(thread)) as socket:
+        await counted(socket, 1)
+        held = await post_reply(author=newcomer, thread=thread, body="Waiting my turn.")
+        assert await rest(socket) == []
+
+        await database_sync_to_async(actions.publish_held_post)(post=held)
+        event = await next_event(socket, "reply_posted")
+
+    assert event["post_id"] == held.pk
+    assert "Waiting my turn." in event["html"]
