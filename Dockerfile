@@ -38,6 +38,9 @@ EXPOSE 8000
 
 # docker-compose.yml runs migrations before this; run them yourself if you use the image
 # on its own. uvicorn[standard] brings the websockets package, so it serves WebSockets too.
-# No access log: it would record every visitor's address.
+# No access log: it would record every visitor's address. No permessage-deflate: a live
+# fragment is a few hundred bytes, and compressing it for every socket cost about 40 KB of
+# memory per connection and much of the CPU of a fan-out (bench/fanout.py).
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*", "--no-access-log"]
+     "--proxy-headers", "--forwarded-allow-ips", "*", "--no-access-log", \
+     "--ws-per-message-deflate", "false"]

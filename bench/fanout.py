@@ -498,8 +498,8 @@ def measure(
     clients = min(clients, readers)
     flush_redis(env["REDIS_URL"])
     server = Server(env=env, workers=args.workers, access_log=False, log=tmp / "uvicorn.log")
-    if args.no_deflate:
-        server.command += ["--ws-per-message-deflate", "false"]
+    # As production serves (Dockerfile, docker-compose.yml): no permessage-deflate.
+    server.command += ["--ws-per-message-deflate", "true" if args.deflate else "false"]
     pool: ClientPool | None = None
     try:
         say(f"{readers} readers: serving with uvicorn {' '.join(server.command[3:])}")
@@ -653,11 +653,12 @@ def run(args: argparse.Namespace, tmp: Path) -> Report:
     env = prepare(tmp, database_url)
     env.update(REDIS_URL=args.redis_url, RATE_LIMITS="off")
     settings_file = tmp / "ownpace_bench_settings.py"
-    if args.layer == "pubsub":
+    if args.layer == "core":
         settings_file.write_text(
             settings_file.read_text() + "\nCHANNEL_LAYERS = {'default': {"
-            "'BACKEND': 'channels_redis.pubsub.RedisPubSubChannelLayer',"
-            f" 'CONFIG': {{'hosts': [{args.redis_url!r}]}}}}}}\n"
+            "'BACKEND': 'channels_redis.core.RedisChannelLayer',"
+            f" 'CONFIG': {{'hosts': [{{'address': {args.redis_url!r},"
+            " 'socket_timeout': 10}]}}}\n"
         )
     os.environ.update(env)
     sys.path[:0] = [str(tmp), str(BASE_DIR)]
@@ -681,9 +682,9 @@ def run(args: argparse.Namespace, tmp: Path) -> Report:
     return Report(
         database=database,
         layer=(
-            "channels_redis RedisChannelLayer"
+            "channels_redis RedisChannelLayer (bench override)"
             if args.layer == "core"
-            else "channels_redis RedisPubSubChannelLayer (bench override)"
+            else "channels_redis RedisPubSubChannelLayer"
         ),
         registered=seeded.how_registered,
         rounds=rounds,
@@ -760,7 +761,7 @@ def print_report(report: Report, args: argparse.Namespace) -> None:
     cpus = os.cpu_count() or 1
     print(
         f"\nOwn Pace live fan-out · uvicorn --workers {args.workers}, DEBUG off"
-        f"{', no permessage-deflate' if args.no_deflate else ', permessage-deflate on'} ·"
+        f"{', permessage-deflate on' if args.deflate else ', no permessage-deflate'} ·"
         f" {report.layer} · {report.database} · {args.replies} replies one at a time, a burst"
         f" of {args.burst} from {args.posters} posters · {cpus} CPUs shared with the clients",
         flush=True,
@@ -851,15 +852,15 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--layer",
-        choices=("core", "pubsub"),
-        default="core",
-        help="the project's RedisChannelLayer (core), or channels_redis' pub/sub layer"
-        " for comparison (pubsub)",
+        choices=("pubsub", "core"),
+        default="pubsub",
+        help="the project's pub/sub layer (pubsub), or channels_redis' list-based"
+        " RedisChannelLayer for comparison (core)",
     )
     parser.add_argument(
-        "--no-deflate",
+        "--deflate",
         action="store_true",
-        help="serve without permessage-deflate (browsers ask for it; default: on)",
+        help="serve with permessage-deflate, for comparison (production turns it off)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="100 readers, 5 replies, a burst of 20"

@@ -10,11 +10,13 @@ the write, and pages catch up over HTTP whenever they (re)connect.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 from forum.fragments import render_post
 from forum.models import Notification, Post
@@ -41,6 +43,12 @@ async def _group_send(group: str, message: dict[str, Any]) -> None:
     await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS)
 
 
+def event_message(kind: str, event: str, **payload: Any) -> dict[str, Any]:
+    """A channel-layer message for every socket of a group: the JSON text is made here
+    once, and each consumer sends it as it is (a thousand readers, one json.dumps)."""
+    return {"type": kind, "event": event, "text": json.dumps({"event": event, **payload})}
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     try:
         async_to_sync(_group_send)(group, message)
@@ -57,12 +65,7 @@ def _post_event(event: str, post_id: int) -> None:
         post = Post.objects.in_reading_order().filter(pk=post_id).first()
         if post is None:
             return
-        message = {
-            "type": "thread.event",
-            "event": event,
-            "post_id": post.pk,
-            "html": render_post(post),
-        }
+        message = event_message("thread.event", event, post_id=post.pk, html=render_post(post))
     except Exception:
         logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)
         return
@@ -97,11 +100,58 @@ def notifications_changed(member_id: int) -> None:
         return
     _send(
         member_group(member_id),
-        {"type": "member.event", "event": "notifications_changed", "unread": unread},
+        event_message("member.event", "notifications_changed", unread=unread),
     )
 
 
 MODERATORS_GROUP = "moderators"
+
+
+def readers_key(thread_id: int) -> str:
+    """Where the number of open sockets on a thread is counted, in the shared cache."""
+    return f"readers:{thread_id}"
+
+
+# Readers come and go in crowds (a link shared, a server restarting): the count goes out
+# at most once per this many seconds per thread, across processes. Sent on every change,
+# a thousand readers joining would be half a million messages, and those queued behind
+# them could be dropped from a full channel — a reply among them.
+READERS_SETTLE_SECONDS = 0.5
+_announcing: set[asyncio.Task[None]] = set()
+
+
+def _readers_pending_key(thread_id: int) -> str:
+    return f"readers-pending:{thread_id}"
+
+
+async def _announce_readers(thread_id: int) -> None:
+    await asyncio.sleep(READERS_SETTLE_SECONDS)
+    try:
+        # Cleared before the count is read, so a change after this read schedules the
+        # next announcement instead of being lost.
+        await cache.adelete(_readers_pending_key(thread_id))
+        readers = max(int(await cache.aget(readers_key(thread_id), 0)), 0)
+        await _group_send(
+            thread_group(thread_id),
+            event_message("thread.event", "readers_changed", readers=readers),
+        )
+    except Exception:
+        logger.warning("broadcast of readers_changed to thread %s failed", thread_id)
+
+
+async def readers_changed_soon(thread_id: int) -> None:
+    """The reader count changed: announce it shortly, once for every change meanwhile."""
+    try:
+        # The flag outlives the wait a little, so that a process that dies waiting does
+        # not silence the count for good.
+        first = await cache.aadd(_readers_pending_key(thread_id), 1, 5)
+    except Exception:
+        return
+    if not first:
+        return
+    task = asyncio.create_task(_announce_readers(thread_id))
+    _announcing.add(task)
+    task.add_done_callback(_announcing.discard)
 
 
 def thread_changed(thread_id: int, event: str, **facts: str) -> None:
@@ -110,7 +160,7 @@ def thread_changed(thread_id: int, event: str, **facts: str) -> None:
     `facts` are what every reader of the page may already see (the new category's name
     and address, the guideline a removal points to), never who acted.
     """
-    _send(thread_group(thread_id), {"type": "thread.event", "event": event, **facts})
+    _send(thread_group(thread_id), event_message("thread.event", event, **facts))
 
 
 def close_thread_sockets(thread_id: int) -> None:
@@ -121,12 +171,12 @@ def close_thread_sockets(thread_id: int) -> None:
 def queue_changed() -> None:
     """Something entered or left the review queue: open queue pages fetch it again. The
     message carries nothing of what changed."""
-    _send(MODERATORS_GROUP, {"type": "moderators.event", "event": "queue_changed"})
+    _send(MODERATORS_GROUP, event_message("moderators.event", "queue_changed"))
 
 
 def notices_changed(member_id: int, unread: int) -> None:
     """The member's unread notices from moderators changed: their pages show the count."""
     _send(
         member_group(member_id),
-        {"type": "member.event", "event": "notices_changed", "unread": unread},
+        event_message("member.event", "notices_changed", unread=unread),
     )

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.cache import cache
 
-from forum.broadcast import member_group, thread_group
+from forum.broadcast import member_group, readers_changed_soon, readers_key, thread_group
 from forum.models import Thread
 
 # A client may only say it is still there; anything longer is not a ping.
@@ -21,10 +21,6 @@ READERS_SECONDS = 60 * 60 * 6
 # Close codes in the application range, so the page can tell "not allowed" from a drop.
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_TOO_LARGE = 1009
-
-
-def _readers_key(thread_id: int) -> str:
-    return f"readers:{thread_id}"
 
 
 @database_sync_to_async
@@ -49,8 +45,8 @@ class ReadOnlyConsumer(AsyncWebsocketConsumer):
             await self.send(text_data='{"event": "pong"}')
 
     async def forward(self, message: dict[str, Any]) -> None:
-        payload = {key: value for key, value in message.items() if key != "type"}
-        await self.send(text_data=json.dumps(payload))
+        # The text was made once for every socket (broadcast.event_message).
+        await self.send(text_data=message["text"])
 
     async def socket_close(self, message: dict[str, Any]) -> None:
         await self.close()
@@ -102,20 +98,16 @@ class ThreadConsumer(ReadOnlyConsumer):
     async def _count_reader(self, change: int) -> None:
         # A count only: no names, nothing that tells who is online. Kept in the cache so
         # that every server process adds to the same number.
-        key = _readers_key(self.thread_id)
+        key = readers_key(self.thread_id)
         try:
-            if change > 0 and await cache.aadd(key, 1, READERS_SECONDS):
-                readers = 1
-            else:
-                readers = max(await cache.aincr(key, change), 0)
+            if not (change > 0 and await cache.aadd(key, 1, READERS_SECONDS)):
+                await cache.aincr(key, change)
         except ValueError:
-            readers = 0
+            # The count expired: the next change starts it again.
+            pass
         except Exception:
             return
-        await self.channel_layer.group_send(
-            thread_group(self.thread_id),
-            {"type": "thread.event", "event": "readers_changed", "readers": readers},
-        )
+        await readers_changed_soon(self.thread_id)
 
 
 class MemberConsumer(ReadOnlyConsumer):

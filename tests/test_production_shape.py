@@ -108,6 +108,14 @@ def test_web_command_keeps_no_access_log_of_visitor_addresses() -> None:
     assert "--no-access-log" in web_command()
 
 
+def test_web_serves_sockets_without_per_message_compression() -> None:
+    # Compressing each small fragment for each socket costs memory per connection and
+    # most of a fan-out's time (bench/fanout.py); both ways of running agree.
+    assert "--ws-per-message-deflate false" in web_command()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"--ws-per-message-deflate", "false"' in dockerfile
+
+
 def test_web_environment_uses_postgres_and_redis() -> None:
     env = environment("web")
     assert env["DATABASE_URL"].startswith("postgres://")

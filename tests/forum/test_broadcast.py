@@ -4,6 +4,7 @@ own fragment, and a channel layer that fails or hangs never fails the write."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ PostFactory = Callable[..., Post]
 ThreadFactory = Callable[..., Thread]
 MemberFactory = Callable[..., Member]
 
+# What a post event holds once its text, made once for every socket, is read.
 EVENT_KEYS = {"type", "event", "post_id", "html"}
 
 
@@ -98,8 +100,22 @@ def _failures(log: pytest.LogCaptureFixture, event: str) -> list[logging.LogReco
     ]
 
 
+def _read(message: dict[str, Any]) -> dict[str, Any]:
+    """A sent message with its JSON text read: what every socket of the group receives,
+    and the message type that routes it."""
+    assert set(message) == {"type", "event", "text"}, message
+    sent: dict[str, Any] = json.loads(message["text"])
+    assert sent["event"] == message["event"]
+    return {"type": message["type"], **sent}
+
+
 def _events(layer: RecordingLayer) -> list[tuple[str, dict[str, Any]]]:
-    return [(group, message) for group, message in layer.sent if "post_id" in message]
+    """The post events sent, read."""
+    return [
+        (group, _read(message))
+        for group, message in layer.sent
+        if "text" in message and "post_id" in json.loads(message["text"])
+    ]
 
 
 class Undo(Exception):

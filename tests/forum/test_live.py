@@ -39,6 +39,13 @@ EVENT_SECONDS = 3
 live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(autouse=True)
+def _prompt_reader_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reader counts settle before they are sent; here they settle well inside the quiet
+    # moment these tests wait for. The settling itself is tested on its own below.
+    monkeypatch.setattr(broadcast, "READERS_SETTLE_SECONDS", QUIET_SECONDS / 4)
+
+
 # --- Sockets ----------------------------------------------------------------------------
 
 
@@ -329,6 +336,29 @@ async def test_thread_socket_refused_connections_do_not_count_as_readers(
         counted = await rest(member)
 
     assert counted == [{"event": "readers_changed", "readers": 1}]
+
+
+@pytest.mark.asyncio
+@live_db
+async def test_thread_socket_readers_joining_together_hear_one_settled_count(
+    thread: Thread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcast, "READERS_SETTLE_SECONDS", 0.3)
+    path = thread_path(thread)
+    async with open_socket(path) as first:
+        crowd = [_communicator(path, ORIGIN) for _ in range(9)]
+        for socket in crowd:
+            connected, _code = await socket.connect(timeout=EVENT_SECONDS)
+            assert connected
+        heard = []
+        while not await first.receive_nothing(timeout=1.0):
+            heard.append(await first.receive_json_from(timeout=EVENT_SECONDS))
+        for socket in crowd:
+            await socket.disconnect()
+
+    # Ten sockets opened: not ten announcements to each of them, a settled few.
+    assert 1 <= len(heard) <= 3, heard
+    assert heard[-1] == {"event": "readers_changed", "readers": 10}
 
 
 # --- Security: who may listen -----------------------------------------------------------
