@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from forum import actions
+from forum import actions, broadcast
 from forum.models import Category, Member, Post, Thread, TrustLevel
+from tests.sockets import QUIET_SECONDS
 
 PASSWORD = "a calm and long passphrase"
 _numbers = itertools.count(1)
@@ -46,6 +47,13 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def prompt_reader_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reader counts settle before they are sent; for socket tests they settle well
+    inside the quiet moment the tests wait for (tests/sockets.py)."""
+    monkeypatch.setattr(broadcast, "READERS_SETTLE_SECONDS", QUIET_SECONDS / 4)
 
 
 @pytest.fixture

@@ -10,116 +10,43 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
-from config.asgi import application
 from forum import actions, broadcast
 from forum.models import Category, Member, Post, Thread, ThreadStatus, TrustLevel
 from tests.conftest import PASSWORD
 from tests.helpers import client_for
+from tests.sockets import (
+    EVENT_SECONDS,
+    ORIGIN,
+    QUIET_SECONDS,
+    communicator,
+    counted,
+    is_closed,
+    next_event,
+    open_socket,
+    refusal,
+    rest,
+    session_cookie,
+    thread_path,
+)
 
 PostFactory = Callable[..., Post]
 ThreadFactory = Callable[..., Thread]
 MemberFactory = Callable[..., Member]
 
-ORIGIN = (b"origin", b"http://testserver")
-# Long enough for a message that is on its way; short enough to keep the suite quick.
-QUIET_SECONDS = 0.2
-EVENT_SECONDS = 3
-
 live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture(autouse=True)
-def _prompt_reader_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Reader counts settle before they are sent; here they settle well inside the quiet
-    # moment these tests wait for. The settling itself is tested on its own below.
-    monkeypatch.setattr(broadcast, "READERS_SETTLE_SECONDS", QUIET_SECONDS / 4)
-
-
-# --- Sockets ----------------------------------------------------------------------------
-
-
-def _session_cookie(member: Member) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(member)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode())
-
-
-def _communicator(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, path, headers=list(headers))
-
-
-@asynccontextmanager
-async def open_socket(
-    path: str, cookie: tuple[bytes, bytes] | None = None
-) -> AsyncIterator[WebsocketCommunicator]:
-    socket = _communicator(path, ORIGIN, *([cookie] if cookie else []))
-    connected, code = await socket.connect(timeout=EVENT_SECONDS)
-    assert connected, f"{path} refused the socket with code {code}"
-    try:
-        yield socket
-    finally:
-        await socket.disconnect()
-
-
-async def refusal(path: str, *headers: tuple[bytes, bytes]) -> int | None:
-    """The close code a refused socket got, or None when the socket was accepted."""
-    socket = _communicator(path, *headers)
-    connected, code = await socket.connect(timeout=EVENT_SECONDS)
-    # A refused consumer may still be in a blocking read of the Redis layer, which does
-    # not end at once when cancelled; nothing about it is under test.
-    await socket.disconnect(timeout=QUIET_SECONDS)
-    return None if connected else int(code)
-
-
-async def rest(socket: WebsocketCommunicator) -> list[dict[str, Any]]:
-    """Every event the socket receives until it has been quiet for a moment."""
-    events = []
-    while not await socket.receive_nothing(timeout=QUIET_SECONDS):
-        events.append(await socket.receive_json_from(timeout=EVENT_SECONDS))
-    return events
-
-
-async def counted(socket: WebsocketCommunicator, readers: int) -> None:
-    """Wait until a thread socket has heard that `readers` sockets are open."""
-    while True:
-        event = await socket.receive_json_from(timeout=EVENT_SECONDS)
-        assert event["event"] == "readers_changed", event
-        if event["readers"] == readers:
-            return
-
-
-async def next_event(socket: WebsocketCommunicator, name: str) -> dict[str, Any]:
-    """The next event called `name`; reader counts that arrive first are passed over."""
-    while True:
-        event: dict[str, Any] = await socket.receive_json_from(timeout=EVENT_SECONDS)
-        if event["event"] == name:
-            return event
-        assert event["event"] == "readers_changed", event
-
-
-async def is_closed(socket: WebsocketCommunicator) -> bool:
-    """Whether the server closes the socket (reader counts before the close are fine)."""
-    while True:
-        output = await socket.receive_output(timeout=EVENT_SECONDS)
-        if output["type"] == "websocket.close":
-            return True
-        assert json.loads(output["text"])["event"] == "readers_changed", output
-
-
-def thread_path(thread: Thread) -> str:
-    return f"/ws/threads/{thread.pk}/"
+# The settling of reader counts itself is tested on its own below.
+pytestmark = pytest.mark.usefixtures("prompt_reader_counts")
 
 
 # --- Fixtures ---------------------------------------------------------------------------
@@ -151,12 +78,12 @@ def members_only_thread(make_thread: ThreadFactory, writer: Member) -> Thread:
 
 @pytest.fixture
 def writer_cookie(writer: Member) -> tuple[bytes, bytes]:
-    return _session_cookie(writer)
+    return session_cookie(writer)
 
 
 @pytest.fixture
 def reader_cookie(reader: Member) -> tuple[bytes, bytes]:
-    return _session_cookie(reader)
+    return session_cookie(reader)
 
 
 post_reply = database_sync_to_async(actions.post_reply)
@@ -346,7 +273,7 @@ async def test_thread_socket_readers_joining_together_hear_one_settled_count(
     monkeypatch.setattr(broadcast, "READERS_SETTLE_SECONDS", 0.3)
     path = thread_path(thread)
     async with open_socket(path) as first:
-        crowd = [_communicator(path, ORIGIN) for _ in range(9)]
+        crowd = [communicator(path, ORIGIN) for _ in range(9)]
         for socket in crowd:
             connected, _code = await socket.connect(timeout=EVENT_SECONDS)
             assert connected
