@@ -4,6 +4,7 @@ socket, the notifications page, marking read, and who may see or mark what."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import uuid
@@ -241,15 +242,17 @@ def _listen(layer: InMemoryChannelLayer, member: Member) -> str:
 
 
 def _heard(layer: InMemoryChannelLayer, channel: str) -> list[dict[str, Any]]:
-    """Every message waiting on the channel, without waiting for more."""
+    """Every message waiting on the channel, without waiting for more: its type, and
+    the text every socket of the member is sent, read."""
 
     async def drain() -> list[dict[str, Any]]:
         messages = []
         while True:
             try:
-                messages.append(await asyncio.wait_for(layer.receive(channel), 0.05))
+                message = await asyncio.wait_for(layer.receive(channel), 0.05)
             except TimeoutError:
                 return messages
+            messages.append({"type": message["type"], **json.loads(message["text"])})
 
     return async_to_sync(drain)()
 
