@@ -224,6 +224,12 @@ RATE_LIMIT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(
 # The name moderators' authenticator apps show for this site.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Own Pace")
 
+# --- Safety -----------------------------------------------------------------------------
+
+# Where "Leave quickly" (and Escape pressed three times) takes a member: a neutral page
+# that replaces this site in the tab's history.
+LEAVE_QUICKLY_URL = os.environ.get("LEAVE_QUICKLY_URL", "https://www.wikipedia.org/")
+
 # --- Security headers -------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -66,6 +66,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
     trust_locked = models.BooleanField(_("trust level locked"), default=False)
     # Until then the member can read but not post, report or react.
     suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    # Discreet mode: every tab shows a neutral title and icon, and no thread title appears
+    # in the window title or in notifications; nothing is kept in browser storage.
+    discreet_mode = models.BooleanField(_("discreet mode"), default=False)
 
     objects = MemberManager()
 
@@ -108,6 +111,26 @@ class Member(AbstractBaseUser, PermissionsMixin):
             content_type__app_label="forum",
             codename="view_postrevision",
         ).exists()
+
+
+class BrowserSession(models.Model):
+    """A browser where the member is signed in, as their sessions list shows it: when it
+    began, the last day it was used and the browser's family. Nothing else is kept: no
+    address, no full user-agent string, no time of day."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="browser_sessions")
+    # The session's key, so that "sign out the others" can end it.
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_used_on = models.DateField(default=timezone.localdate)
+    browser = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("browser session")
+        verbose_name_plural = _("browser sessions")
+
+    def __str__(self) -> str:
+        return f"browser session {self.pk} of member {self.member_id}"
 
 
 class RecoveryCode(models.Model):
