@@ -35,6 +35,23 @@ class MemberManager(BaseUserManager["Member"]):
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(pseudonym, password, **extra)
 
+    def moderators(self) -> models.QuerySet[Member]:
+        """Members who moderate now (see Member.is_moderator): the permission through a
+        group, directly or as a superuser; active and not suspended."""
+        through_group = Q(
+            groups__permissions__codename="moderate",
+            groups__permissions__content_type__app_label="moderation",
+        )
+        direct = Q(
+            user_permissions__codename="moderate",
+            user_permissions__content_type__app_label="moderation",
+        )
+        return (
+            self.filter(Q(is_superuser=True) | through_group | direct, is_active=True)
+            .exclude(suspended_until__gt=timezone.now())
+            .distinct()
+        )
+
 
 class TrustLevel(models.TextChoices):
     """How far the community trusts an account; shown only to the member and moderators.

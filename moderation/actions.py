@@ -287,6 +287,44 @@ def _clear_perm_cache(member: Member) -> None:
         member.__dict__.pop(name, None)
 
 
+# --- Appeals: a different pair of eyes ---------------------------------------------------
+
+
+def appealed_decisions(post_ids: list[int]) -> dict[int, LogEntry]:
+    """The decision each post's appeal asks about: its latest removal or rejection. One
+    query for all the posts."""
+    decisions: dict[int, LogEntry] = {}
+    if not post_ids:
+        return decisions
+    for entry in LogEntry.objects.appealable_decisions().filter(post_id__in=post_ids):
+        if entry.post_id is not None:
+            decisions.setdefault(entry.post_id, entry)
+    return decisions
+
+
+def other_moderators_exist(moderator: Member) -> bool:
+    """Whether anyone else could answer an appeal now."""
+    return Member.objects.moderators().exclude(pk=moderator.pk).exists()
+
+
+def _refuse_own_appeal(*, moderator: Member, item: ReviewItem) -> None:
+    """An appeal is promised a different pair of eyes: the moderator who made the decision
+    does not answer it while a colleague can. Checked before the item is claimed, so it
+    stays open for that colleague."""
+    if item.kind != ReviewItem.Kind.APPEAL:
+        return
+    decision = appealed_decisions([item.post_id]).get(item.post_id)
+    if decision is None or decision.moderator_id != moderator.pk:
+        return
+    if other_moderators_exist(moderator):
+        raise ActionRefused(
+            _(
+                "This appeal asks about your own decision, and the author was promised a "
+                "different pair of eyes. It stays in the queue for another moderator."
+            )
+        )
+
+
 # --- Roles and trust (also from the command line) --------------------------------------
 
 
@@ -458,6 +496,7 @@ def approve_post(
     _require_moderator(moderator)
     with transaction.atomic():
         current = _item_post(item)
+        _refuse_own_appeal(moderator=moderator, item=item)
         claimed = _claim(
             item=item, seen_version=seen_version, moderator=moderator, outcome="approved"
         )
@@ -612,6 +651,7 @@ def restore_post(
         if item is not None:
             if item.post_id != current.pk or seen_version is None:
                 raise ActionRefused(_("That review item is not about this post."))
+            _refuse_own_appeal(moderator=moderator, item=item)
             claimed = _claim(
                 item=item, seen_version=seen_version, moderator=moderator, outcome="restored"
             )
@@ -641,6 +681,7 @@ def deny_appeal(*, moderator: Member, item: ReviewItem, seen_version: int, reaso
         current = _item_post(item)
         if item.kind != ReviewItem.Kind.APPEAL:
             raise ActionRefused(_("Only an appeal can be answered this way."))
+        _refuse_own_appeal(moderator=moderator, item=item)
         _claim(item=item, seen_version=seen_version, moderator=moderator, outcome="kept")
         _log_post(moderator, LogEntry.Action.DENY_APPEAL, current, reason)
         _notify(

@@ -204,6 +204,13 @@ class AppendOnly(Exception):
 
 
 class LogEntryQuerySet(models.QuerySet["LogEntry"]):
+    def appealable_decisions(self) -> LogEntryQuerySet:
+        """Decisions a member may ask to have reviewed (a removal, a rejection), each
+        post's newest first."""
+        return self.filter(
+            action__in=(LogEntry.Action.HIDE_POST, LogEntry.Action.REJECT_POST)
+        ).order_by("post_id", "-created_at", "-id")
+
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnly("The moderation log is append-only.")
 
@@ -262,7 +269,11 @@ class LogEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"]),
+            # An appeal looks up the decision it asks about.
+            models.Index(fields=["post_id", "-created_at"]),
+        ]
         verbose_name = _("moderation log entry")
         verbose_name_plural = _("moderation log")
 

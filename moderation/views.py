@@ -172,11 +172,51 @@ def notices(request: HttpRequest) -> HttpResponse:
     shown = list(page.object_list)
     if any(notice.read_at is None for notice in shown):
         actions.mark_notices_read(member=member)
+    answers = _review_answers(member, shown)
     return render(
         request,
         "moderation/notices.html",
-        {"page": page, "notices": shown, "appeal_form": AppealForm()},
+        {
+            "page": page,
+            "notices": [(notice, answers.get(notice.pk)) for notice in shown],
+            "shown_ids": {notice.pk for notice in shown},
+            "appeal_form": AppealForm(),
+        },
     )
+
+
+# The notices that answer a request for a review: the answer itself, or the post's return
+# when a moderator restored it from its own page while the request waited.
+ANSWER_KINDS = (Notice.Kind.APPEAL_DECIDED, Notice.Kind.POST_RESTORED)
+
+
+def _review_answers(member: Member, shown: list[Notice]) -> dict[int, Notice]:
+    """For each appealed notice on the page, the first answer that came after the request,
+    if it came. One query, made only when the page holds an appealed notice."""
+    appealed = [notice for notice in shown if notice.appealed_at and notice.post_id]
+    if not appealed:
+        return {}
+    answers = list(
+        Notice.objects.filter(
+            recipient=member,
+            kind__in=ANSWER_KINDS,
+            post_id__in={notice.post_id for notice in appealed},
+            created_at__gte=min(notice.appealed_at for notice in appealed if notice.appealed_at),
+        )
+        .only("kind", "reason", "created_at", "post_id")
+        .order_by("created_at", "id")
+    )
+    found: dict[int, Notice] = {}
+    for notice in appealed:
+        for answer in answers:
+            if (
+                answer.post_id == notice.post_id
+                and notice.appealed_at is not None
+                and answer.created_at >= notice.appealed_at
+            ):
+                found[notice.pk] = answer
+                break
+    return found
 
 
 @never_cache
@@ -194,7 +234,9 @@ def unread_notices(request: HttpRequest) -> JsonResponse:
 @require_POST
 def appeal(request: HttpRequest, notice_id: int) -> HttpResponse:
     member = _member(request)
-    notice = get_object_or_404(Notice.objects.filter(recipient=member), pk=notice_id)
+    notice = get_object_or_404(
+        Notice.objects.filter(recipient=member).select_related("post__thread"), pk=notice_id
+    )
     form = AppealForm(request.POST)
     if form.is_valid():
         try:
@@ -402,25 +444,46 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 # --- Moderators: the queue --------------------------------------------------------------
 
 
+def _reasons(reports: Any) -> dict[int, list[dict[str, Any]]]:
+    """Reasons of open reports by item, most given first, each with how often it was
+    given and the reporters' notes (never who wrote them). One query."""
+    labels = _labels(ReportReason.choices)
+    by_item: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    rows = (
+        reports.filter(status=Report.Status.OPEN)
+        .order_by("created_at", "id")
+        .values_list("item_id", "reason", "note")
+    )
+    for item_id, reason, note in rows:
+        entry = by_item[item_id].setdefault(
+            reason, {"key": reason, "label": labels.get(reason, reason), "count": 0, "notes": []}
+        )
+        entry["count"] += 1
+        if note.strip():
+            entry["notes"].append(note)
+    return {
+        item_id: sorted(found.values(), key=lambda entry: (-entry["count"], entry["key"]))
+        for item_id, found in by_item.items()
+    }
+
+
 def _queue_rows(
-    failed: DecisionForm | None = None,
+    viewer: Member, failed: DecisionForm | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """The open items, most urgent first, each with its reasons and its decision form.
-    Two queries however long the queue is."""
+    """The open items, most urgent first, each with its reasons (and the reporters'
+    notes), what an appeal asks about, and its decision form. The same number of queries
+    however long the queue is: the items, their reports, and, when appeals wait, the
+    decisions they ask about (and, when one is the viewer's own, whether a colleague
+    could answer it)."""
     open_items = ReviewItem.objects.waiting()
     items = list(open_items.select_related("post__author", "post__thread__category")[:QUEUE_LENGTH])
-    reasons: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    labels = _labels(ReportReason.choices)
     reported = [item.pk for item in items if item.kind == ReviewItem.Kind.REPORTED]
-    if reported:
-        counted = (
-            Report.objects.filter(item_id__in=reported, status=Report.Status.OPEN)
-            .values("item_id", "reason")
-            .annotate(count=Count("id"))
-            .order_by("item_id", "-count", "reason")
-        )
-        for row in counted:
-            reasons[row["item_id"]].append((labels.get(row["reason"], row["reason"]), row["count"]))
+    reasons = _reasons(Report.objects.filter(item_id__in=reported)) if reported else {}
+    decisions = actions.appealed_decisions(
+        [item.post_id for item in items if item.kind == ReviewItem.Kind.APPEAL]
+    )
+    own = any(entry.moderator_id == viewer.pk for entry in decisions.values())
+    colleague_answers = own and actions.other_moderators_exist(viewer)
     rows = []
     for item in items:
         form = (
@@ -429,12 +492,17 @@ def _queue_rows(
             else DecisionForm(item=item, initial={"version": item.version})
         )
         form.auto_id = f"item{item.pk}_%s"
+        decision = decisions.get(item.post_id) if item.kind == ReviewItem.Kind.APPEAL else None
+        own_decision = decision is not None and decision.moderator_id == viewer.pk
         rows.append(
             {
                 "item": item,
                 "reasons": reasons.get(item.pk, []),
                 "decisions": list(DECISIONS.get(item.kind, {})),
                 "form": form,
+                "appealed": decision,
+                "own_decision": own_decision,
+                "for_a_colleague": own_decision and colleague_answers,
             }
         )
     total = len(items) if len(items) < QUEUE_LENGTH else open_items.count()
@@ -444,7 +512,7 @@ def _queue_rows(
 def _queue_page(
     request: HttpRequest, *, failed: DecisionForm | None = None, status: int = 200
 ) -> HttpResponse:
-    rows, total = _queue_rows(failed)
+    rows, total = _queue_rows(_member(request), failed)
     return render(
         request,
         "moderation/queue.html",
@@ -465,7 +533,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue_items(request: HttpRequest) -> HttpResponse:
     """The queue's list alone, fetched by static/js/queue.js when the queue changed."""
-    rows, total = _queue_rows()
+    rows, total = _queue_rows(_member(request))
     return render(
         request,
         "moderation/queue.html#items",
@@ -687,11 +755,14 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                 return redirect("moderation:post", post_id=target.pk)
         shown[chosen] = form
         status = 400
+    # The open reports' reasons and notes: the reporters' words, never their names.
+    reasons = [entry for found in _reasons(target.reports.all()).values() for entry in found]
     return render(
         request,
         "moderation/post.html",
         {
             "post": target,
+            "reasons": reasons,
             "forms": shown,
             "may_hide": target.status in (PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW),
             "may_restore": target.status in (PostStatus.REMOVED, PostStatus.HIDDEN_FOR_REVIEW),

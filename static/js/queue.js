@@ -44,6 +44,9 @@
       })
       .then(function (html) {
         fetching = false;
+        // The moderator may have started typing or reading while the list was on its
+        // way: their words and their place come first, the new list waits for the button.
+        if (!force && busy()) { if (changed) changed.hidden = false; return; }
         replaceList(html);
         if (again) load(false);
       })

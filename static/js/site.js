@@ -3,7 +3,8 @@
   "use strict";
 
   // Dates arrive as exact, localised text; show them relative ("3 days ago") and keep the
-  // exact date in the title for hover and focus.
+  // exact date in the title for hover and focus. A <time data-exact> keeps its exact text
+  // (the moderation log, where precision matters).
   var lang = document.documentElement.lang || "en";
   var relative = window.Intl && Intl.RelativeTimeFormat
     ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" })
@@ -25,9 +26,11 @@
 
   function showRelativeDates(root) {
     if (!relative) return;
-    root.querySelectorAll("time[datetime]").forEach(function (element) {
+    root.querySelectorAll("time[datetime]:not([data-exact])").forEach(function (element) {
       var when = new Date(element.getAttribute("datetime"));
-      if (!isNaN(when)) element.textContent = relativeText(when);
+      if (isNaN(when)) return;
+      if (!element.hasAttribute("title")) element.setAttribute("title", element.textContent.trim());
+      element.textContent = relativeText(when);
     });
   }
 

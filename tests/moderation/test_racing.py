@@ -252,11 +252,16 @@ def test_a_report_decided_meanwhile_is_already_handled(
 
 
 def test_an_appeal_answered_meanwhile_is_already_handled(
-    moderators: tuple[Member, Member], thread: Thread, make_reply: Callable[..., Post]
+    moderators: tuple[Member, Member],
+    thread: Thread,
+    make_reply: Callable[..., Post],
+    make_moderator: Callable[..., Member],
 ) -> None:
     first, second = moderators
     post = make_reply(thread)
-    actions.hide_post(moderator=first, post=post, reason="r", guideline="be-kind")
+    # A third moderator decided: an appeal goes to a different pair of eyes.
+    decider = make_moderator("FirstCall")
+    actions.hide_post(moderator=decider, post=post, reason="r", guideline="be-kind")
     notice = Notice.objects.get(post=post)
     item = actions.appeal(member=post.author, notice=notice, text="Please look again at it")
     actions.deny_appeal(moderator=first, item=item, seen_version=item.version, reason="Kept")
