@@ -5,6 +5,7 @@ here and nowhere else. The defaults run a complete local site with nothing insta
 beyond Python packages: a SQLite file, the in-memory channel layer and a local cache.
 """
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside whitenoise, so static files carry these headers too.
+    "forum.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Cache-Control: no-store for signed-in members; the sessions list's "last used" day.
+    # Inside SessionMiddleware, so what it notes in the session is saved.
+    "forum.middleware.MemberPrivacyMiddleware",
     # Last, so its 413 page has the session, the member and every security header; it
     # still runs before any view or CSRF check reads the body (they run in process_view).
     "forum.middleware.RequestTooLargeMiddleware",
@@ -184,6 +190,7 @@ THROTTLE_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("THROTTLE_MAX_FAILURES_PE
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Production cookie names and flags are set with the other HTTPS settings below.
 CSRF_FAILURE_VIEW = "forum.views.csrf_failure"
 
 # --- Posting ----------------------------------------------------------------------------
@@ -249,6 +256,57 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# Behind HTTPS the cookies take the `__Host-` prefix: the browser then accepts them only
+# when Secure, with Path=/ and no Domain, so no subdomain can set or read them. Django
+# already sends Path=/ (SESSION_COOKIE_PATH, CSRF_COOKIE_PATH) and no Domain (the
+# *_COOKIE_DOMAIN settings stay None). Plain http://127.0.0.1 cannot set a Secure
+# cookie, so the local site keeps the usual names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_PATH = "/"
+CSRF_COOKIE_PATH = "/"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Sent on every response, static files included (forum.middleware.SecurityHeadersMiddleware):
+# other sites may not embed our files, and the page may use no powerful browser feature.
+# Only features Chromium knows are named: it warns in the console about any other
+# (tests/e2e/test_privacy_in_browser.py); "interest-cohort" is gone, "browsing-topics"
+# replaced it.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# whitenoise would otherwise answer static files with `Access-Control-Allow-Origin: *`,
+# letting any site's script read them; nothing else needs them.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+}
 
 # No page loads anything from another host; inline script and style are not allowed.
 CONTENT_SECURITY_POLICY = {
@@ -299,15 +357,31 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Logging ----------------------------------------------------------------------------
 
+
+def _without_template_context(record: logging.LogRecord) -> bool:
+    """django.template logs each variable a template lacks at DEBUG, with the exception,
+    whose text is the whole template context: recovery codes, post bodies, drafts. The
+    message (variable and template names) stays; the exception goes."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
 # Logs never carry passwords, recovery codes, post bodies, session keys or raw addresses:
-# django.request records only the path and status, and our own loggers log ids.
+# django.request records only the path and status, and our own loggers log ids. Two of
+# Django's loggers would, at DEBUG (LOG_LEVEL=DEBUG): django.template (the context of a
+# template that lacks a variable; filtered) and django.db.backends (every SQL statement
+# with its parameters, when DEBUG is on; held at INFO). tests/forum/test_logs.py checks.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"without_template_context": {"()": lambda: _without_template_context}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.template": {"filters": ["without_template_context"]},
+        "django.db.backends": {"level": "INFO"},
         "ownpace": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from django.contrib import messages
@@ -12,13 +13,22 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forum import actions, ratelimits, throttle
-from forum.forms import ConfirmPasswordForm, RecoverForm, RenameForm, SignInForm, SignupForm
-from forum.models import Member
+from forum.forms import (
+    ConfirmPasswordForm,
+    PreferencesForm,
+    RecoverForm,
+    RenameForm,
+    SignInForm,
+    SignupForm,
+)
+from forum.models import BrowserSession, Member
 from forum.pseudonyms import pseudonym_key, suggest_pseudonyms
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -30,6 +40,48 @@ FRESH_CODES_SESSION_KEY = "fresh_recovery_codes_ticket"
 FRESH_CODES_SECONDS = 30 * 60
 
 logger = logging.getLogger("ownpace.accounts")
+
+# What a session remembers of its row in the sessions list: the row's id, the session key
+# it was recorded under and the last day it was counted (forum.middleware).
+BROWSER_SESSION_KEY = "browser_session"
+
+# The browser families the sessions list names; the order matters (Edge and Opera say
+# "Chrome" too, and Chrome says "Safari").
+_BROWSER_FAMILIES = [
+    ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/")),
+    ("Other", re.compile(r"\b(?:OPR|Opera|SamsungBrowser|YaBrowser|UCBrowser|Vivaldi)/")),
+    ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/")),
+    ("Chrome", re.compile(r"(?:\b|Headless)(?:Chrome|CriOS|Chromium)/")),
+    ("Safari", re.compile(r"\bVersion/[\d.]+.*\bSafari/")),
+]
+
+
+def browser_family(user_agent: str) -> str:
+    """Firefox, Chrome, Safari, Edge or Other: all the sessions list keeps of a browser."""
+    for family, pattern in _BROWSER_FAMILIES:
+        if pattern.search(user_agent):
+            return family
+    return "Other"
+
+
+def _sign_in(request: HttpRequest, member: Member, backend: str | None = None) -> None:
+    """Sign the member in and add this browser to their sessions list."""
+    login(request, member, backend=backend)
+    if request.session.session_key is None:
+        # login() flushed another account's session: the new one needs its key now.
+        request.session.save()
+    key = request.session.session_key
+    assert key is not None
+    row = actions.record_browser_session(
+        member=member,
+        session_key=key,
+        browser=browser_family(request.META.get("HTTP_USER_AGENT", "")),
+    )
+    request.session[BROWSER_SESSION_KEY] = {
+        "id": row.pk,
+        "key": key,
+        "day": timezone.localdate().isoformat(),
+    }
 
 
 def _fresh_codes_cache_key(ticket: str) -> str:
@@ -110,7 +162,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error("pseudonym", str(refusal))
             else:
                 ratelimits.record_signup(request)
-                login(request, member, backend=BACKEND)
+                _sign_in(request, member, backend=BACKEND)
                 return _show_fresh_codes(request, codes)
     return render(
         request, "accounts/signup.html", {"form": form, "suggestions": _free_suggestions()}
@@ -158,7 +210,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         form = SignInForm(request, data=request.POST)
         if form.is_valid():
             throttle.clear_name(pseudonym)
-            login(request, form.get_user())
+            _sign_in(request, form.get_user())
             if form.cleaned_data.get("shared_device"):
                 request.session.set_expiry(0)
             return redirect(_safe_next(request))
@@ -177,9 +229,63 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, Member):
-        actions.close_live_updates(member=request.user)
+        actions.end_browser_session(member=request.user, session_key=request.session.session_key)
     logout(request)
-    return redirect("forum:home")
+    response = redirect("forum:home")
+    # Nothing of the visit stays in this browser: its cache, cookies and storage (drafts)
+    # for this site are cleared. Browsers honour it over HTTPS and on localhost.
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    """Settings › Where you are signed in: started, last used and browser family only."""
+    member = request.user
+    assert isinstance(member, Member)
+    # A row outlives its session when the session expired or its key changed under it:
+    # only sessions that can still be used are listed.
+    rows = BrowserSession.objects.filter(member=member).signed_in().order_by("-started_at", "-pk")
+    this_key = request.session.session_key
+    listed = [
+        {
+            "started_at": row.started_at,
+            "last_used_on": row.last_used_on,
+            "browser": row.browser or "Other",
+            "is_this_browser": row.session_key == this_key,
+        }
+        for row in rows
+    ]
+    listed.sort(key=lambda entry: not entry["is_this_browser"])
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "browser_sessions": listed,
+            "others": sum(1 for entry in listed if not entry["is_this_browser"]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_out_others(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    assert isinstance(member, Member)
+    ended = actions.sign_out_other_browsers(
+        member=member, keep_session_key=request.session.session_key or ""
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d other browser is signed out.",
+            "%(count)d other browsers are signed out.",
+            ended,
+        )
+        % {"count": ended},
+    )
+    return redirect("forum:sessions")
 
 
 @require_http_methods(["GET", "POST"])
@@ -203,7 +309,7 @@ def recover(request: HttpRequest) -> HttpResponse:
         )
         if member is not None:
             throttle.clear_name(pseudonym)
-            login(request, member, backend=BACKEND)
+            _sign_in(request, member, backend=BACKEND)
             left = member.recovery_codes.filter(used_at__isnull=True).count()
             messages.success(
                 request,
@@ -251,8 +357,13 @@ def change_password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(member, request.POST)
     if not form.is_valid():
         return _settings_page(request, password_form=form, status=400)
-    actions.change_password(member=member, new_password=form.cleaned_data["new_password1"])
-    # Keeps this session signed in; every other session of the account is signed out.
+    actions.change_password(
+        member=member,
+        new_password=form.cleaned_data["new_password1"],
+        keep_session_key=request.session.session_key,
+    )
+    # Keeps this session signed in (under a new key, which its row in the sessions list
+    # follows: forum.middleware); every other session of the account has ended.
     update_session_auth_hash(request, member)
     messages.success(request, _("Your password is changed."))
     return redirect("forum:settings")
@@ -284,3 +395,18 @@ def regenerate_codes(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, codes_form=form, status=400)
     return _show_fresh_codes(request, actions.regenerate_recovery_codes(member=member))
+
+
+@login_required
+@require_POST
+def update_preferences(request: HttpRequest) -> HttpResponse:
+    """Settings › Privacy on this device: discreet mode on or off."""
+    member = request.user
+    assert isinstance(member, Member)
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():  # a lone checkbox cannot be invalid; kept for the shape
+        return _settings_page(request, status=400)
+    enabled = bool(form.cleaned_data["discreet_mode"])
+    actions.set_discreet_mode(member=member, enabled=enabled)
+    messages.success(request, _("Discreet mode is on.") if enabled else _("Discreet mode is off."))
+    return redirect("forum:settings")

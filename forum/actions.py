@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime
 import uuid
 from functools import partial
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +23,7 @@ from forum import broadcast, fragments, ratelimits, recovery
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
+    BrowserSession,
     Category,
     Member,
     Notification,
@@ -96,21 +99,94 @@ def recover_account(*, pseudonym: str, code: str, new_password: str) -> Member |
         member = spent.member
         member.set_password(new_password)
         member.save(update_fields=["password"])
+        # Whoever knew the old password is signed out everywhere.
+        _end_browser_sessions(member)
         transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
     return member
 
 
-def change_password(*, member: Member, new_password: str) -> None:
+def change_password(
+    *, member: Member, new_password: str, keep_session_key: str | None = None
+) -> None:
+    """A new password ends every other session of the account (the one changing it,
+    `keep_session_key`, stays signed in)."""
     with transaction.atomic():
         member.set_password(new_password)
         member.save(update_fields=["password"])
+        _end_browser_sessions(member, keep_session_key=keep_session_key)
         # Open sockets keep the identity they connected with: close them.
         transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
 
 
-def close_live_updates(*, member: Member) -> None:
-    """At sign-out: the member's open sockets close (they reconnect as who they are now)."""
-    transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
+# --- Browser sessions (the sessions list in Settings) -----------------------------------
+
+
+def _session_store() -> type[SessionBase]:
+    store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+    return store
+
+
+def _end_browser_sessions(member: Member, *, keep_session_key: str | None = None) -> int:
+    """End the member's recorded sessions, but for `keep_session_key`, in the session
+    store itself (not only by the password hash check on their next request), and remove
+    their rows. Returns how many were ended."""
+    rows = BrowserSession.objects.filter(member=member)
+    if keep_session_key:
+        rows = rows.exclude(session_key=keep_session_key)
+    keys = list(rows.values_list("session_key", flat=True))
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    if keys:
+        BrowserSession.objects.filter(member=member, session_key__in=keys).delete()
+    return len(keys)
+
+
+def record_browser_session(*, member: Member, session_key: str, browser: str) -> BrowserSession:
+    """At sign-in: the browser joins the member's sessions list. `browser` is the family
+    only (forum.account_views.browser_family); nothing else about it is kept. Rows whose
+    session has ended meanwhile (expired, or its key cycled) are removed."""
+    with transaction.atomic():
+        BrowserSession.objects.filter(member=member).exclude(
+            session_key=session_key
+        ).ended().delete()
+        row, _created = BrowserSession.objects.update_or_create(
+            session_key=session_key,
+            defaults={"member": member, "browser": browser, "last_used_on": timezone.localdate()},
+        )
+    return row
+
+
+def touch_browser_session(*, member_id: int, browser_session_id: int, session_key: str) -> bool:
+    """The first request of a day (forum.middleware.MemberPrivacyMiddleware): the row's
+    last-used day, and its key if the session's key changed. False when the row is gone."""
+    with transaction.atomic():
+        updated = BrowserSession.objects.filter(pk=browser_session_id, member_id=member_id).update(
+            last_used_on=timezone.localdate(), session_key=session_key
+        )
+    return updated == 1
+
+
+def end_browser_session(*, member: Member, session_key: str | None) -> None:
+    """At sign-out: this browser leaves the sessions list and the member's open sockets
+    close (they reconnect as who they are now)."""
+    with transaction.atomic():
+        if session_key:
+            BrowserSession.objects.filter(member=member, session_key=session_key).delete()
+        transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
+
+
+def sign_out_other_browsers(*, member: Member, keep_session_key: str) -> int:
+    """Sign out everywhere else: every other recorded session of the member ends.
+
+    Their open sockets close with the rest of the member's: a socket does not say which
+    session opened it, so this browser's pages lose theirs too and reconnect at once.
+    Returns how many sessions ended.
+    """
+    with transaction.atomic():
+        ended = _end_browser_sessions(member, keep_session_key=keep_session_key)
+        transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
+    return ended
 
 
 def rename_member(*, member: Member, pseudonym: str) -> None:
@@ -442,3 +518,12 @@ def mark_all_notifications_read(*, member: Member, through_id: int | None = None
         if changed:
             transaction.on_commit(partial(broadcast.notifications_changed, member.pk))
     return changed
+
+
+def set_discreet_mode(*, member: Member, enabled: bool) -> None:
+    """Turn discreet mode on or off: neutral tab titles and icon, no thread titles in the
+    window title or the notifications list. Pages read it from the signed-in member, so
+    the next page shows it; nothing is broadcast."""
+    with transaction.atomic():
+        member.discreet_mode = enabled
+        member.save(update_fields=["discreet_mode"])

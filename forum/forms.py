@@ -288,3 +288,9 @@ class ConfirmPasswordForm(forms.Form):
         if not self.member.check_password(password):
             raise forms.ValidationError(_("That is not your current password."), code="wrong")
         return password
+
+
+class PreferencesForm(forms.Form):
+    """Settings › Privacy on this device. An unticked box is simply absent from the POST."""
+
+    discreet_mode = forms.BooleanField(label=_("Discreet mode"), required=False)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission, PermissionsMixin
+from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -130,6 +131,23 @@ class Member(AbstractBaseUser, PermissionsMixin):
         ).exists()
 
 
+class BrowserSessionQuerySet(models.QuerySet["BrowserSession"]):
+    def _live_keys(self) -> models.QuerySet[Session, str]:
+        # Sessions are kept in the database (Django's default engine, which
+        # config/settings.py keeps): a session that still exists and has not expired.
+        return Session.objects.filter(expire_date__gt=timezone.now()).values_list(
+            "session_key", flat=True
+        )
+
+    def signed_in(self) -> BrowserSessionQuerySet:
+        """The rows whose session can still be used."""
+        return self.filter(session_key__in=self._live_keys())
+
+    def ended(self) -> BrowserSessionQuerySet:
+        """The rows whose session expired, was ended or had its key changed under it."""
+        return self.exclude(session_key__in=self._live_keys())
+
+
 class BrowserSession(models.Model):
     """A browser where the member is signed in, as their sessions list shows it: when it
     began, the last day it was used and the browser's family. Nothing else is kept: no
@@ -141,6 +159,8 @@ class BrowserSession(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     last_used_on = models.DateField(default=timezone.localdate)
     browser = models.CharField(max_length=40, blank=True)
+
+    objects = BrowserSessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("browser session")

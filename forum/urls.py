@@ -36,8 +36,15 @@ urlpatterns = [
     path("recover/", account_views.recover, name="recover"),
     path("settings/", account_views.settings_page, name="settings"),
     path("settings/password/", account_views.change_password, name="change_password"),
+    path("settings/sessions/", account_views.sessions, name="sessions"),
+    path(
+        "settings/sessions/sign-out-others/",
+        account_views.sign_out_others,
+        name="sign_out_others",
+    ),
     path("settings/pseudonym/", account_views.rename, name="rename"),
     path("settings/recovery-codes/", account_views.regenerate_codes, name="regenerate_codes"),
+    path("settings/preferences/", account_views.update_preferences, name="preferences"),
     path(
         "guidelines/",
         TemplateView.as_view(template_name="pages/guidelines.html"),
