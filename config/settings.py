@@ -38,6 +38,10 @@ SECRET_KEY = os.environ.get(
     "SECRET_KEY", "django-insecure-local-only-own-pace-development-key-do-not-deploy"
 )
 
+# The key of anonymous posts' aliases (forum.aliases). Derived from SECRET_KEY unless set:
+# changing either gives every anonymous post a new alias.
+ALIAS_SECRET = os.environ.get("ALIAS_SECRET") or f"own-pace-aliases:{SECRET_KEY}"
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from forum import actions, ratelimits, throttle
+from forum import actions, export, ratelimits, throttle
 from forum.forms import (
     ConfirmPasswordForm,
     PreferencesForm,
@@ -410,3 +411,69 @@ def update_preferences(request: HttpRequest) -> HttpResponse:
     actions.set_discreet_mode(member=member, enabled=enabled)
     messages.success(request, _("Discreet mode is on.") if enabled else _("Discreet mode is off."))
     return redirect("forum:settings")
+
+
+# --- Your data: the download and deleting the account ------------------------------------
+
+
+class DeleteAccountForm(ConfirmPasswordForm):
+    """The password again, and what becomes of the posts."""
+
+    KEEP = "keep"
+    DELETE = "delete"
+
+    posts = forms.ChoiceField(
+        label=_("Your posts"),
+        choices=[
+            (KEEP, _("Keep my posts, shown as “former member”")),
+            (DELETE, _("Delete my posts too")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    field_order = ["posts", "password"]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_data(request: HttpRequest) -> HttpResponse:
+    """Settings › Your data › Download: everything that is the member's own, as JSON."""
+    member = request.user
+    assert isinstance(member, Member)
+    form = ConfirmPasswordForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        response = HttpResponse(
+            export.member_data_json(member), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="own-pace-my-data.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/export.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Settings › Your data › Delete: after the password, the account is gone for good
+    and this browser is signed out."""
+    member = request.user
+    assert isinstance(member, Member)
+    form = DeleteAccountForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.delete_account(
+                member=member, keep_posts=form.cleaned_data["posts"] == DeleteAccountForm.KEEP
+            )
+        except actions.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted. Take good care."))
+            response = redirect("forum:home")
+            # As at sign-out: nothing of the account stays in this browser (the message
+            # above travels in the new, signed-out session's cookie, set after this).
+            response["Clear-Site-Data"] = '"cache", "storage"'
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/delete_account.html", {"form": form}, status=status)

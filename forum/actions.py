@@ -8,6 +8,7 @@ that must happen afterwards with transaction.on_commit.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from functools import partial
 from importlib import import_module
@@ -23,6 +24,8 @@ from forum import broadcast, fragments, ratelimits, recovery
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
+    PLACED_POST_STATUSES,
+    AnonymousPosting,
     BrowserSession,
     Category,
     Member,
@@ -224,6 +227,16 @@ def _check_may_post(author: Member, now: datetime.datetime) -> Member:
     return author
 
 
+def _anonymous_under(policy: str, chosen: bool) -> bool:
+    """The category's policy decides over the author's choice: never where it is off
+    (a forged field changes nothing), always where it is always."""
+    if policy == AnonymousPosting.OFF:
+        return False
+    if policy == AnonymousPosting.ALWAYS:
+        return True
+    return chosen
+
+
 def start_thread(
     *,
     author: Member,
@@ -232,6 +245,7 @@ def start_thread(
     body: str,
     submission_token: uuid.UUID | None = None,
     publish_anyway: bool = False,
+    anonymous: bool = False,
 ) -> Thread:
     """Open a thread with its first post. Sending the same form twice opens it once.
 
@@ -251,6 +265,7 @@ def start_thread(
                 author=author, body=body, title=title, publish_anyway=publish_anyway
             )
             held = verdict.hold is not None
+            anonymous = _anonymous_under(category.anonymous_posting, anonymous)
             thread = Thread.objects.create(
                 category=category,
                 author=author,
@@ -259,6 +274,7 @@ def start_thread(
                 created_at=now,
                 last_posted_at=now,
                 status=ThreadStatus.HELD if held else ThreadStatus.PUBLISHED,
+                is_anonymous=anonymous,
             )
             post = Post.objects.create(
                 thread=thread,
@@ -267,6 +283,7 @@ def start_thread(
                 html=render_markdown(verdict.body),
                 created_at=now,
                 submission_token=submission_token,
+                is_anonymous=anonymous,
                 status=PostStatus.HELD if held else PostStatus.PUBLISHED,
             )
             if held:
@@ -318,8 +335,13 @@ def post_reply(
     submission_token: uuid.UUID | None = None,
     quoted_post: Post | None = None,
     publish_anyway: bool = False,
+    anonymous: bool = False,
 ) -> Post:
     """Add a reply. Sending the same form twice adds it once.
+
+    `anonymous`: the reply shows the author's alias for this thread (forum.aliases),
+    as the thread's category allows. Its author is notified and sees it as their own
+    as ever; nobody else can tell whose it is.
 
     The thread's starter is notified, and so is the author of `quoted_post` when it is a
     live post of this thread (the Quote link carries it). A reply the screening holds
@@ -345,7 +367,11 @@ def post_reply(
             ratelimits.check_slow_mode(author, locked_thread, now)
             verdict = screening.screen(author=author, body=body, publish_anyway=publish_anyway)
             held = verdict.hold is not None
+            policy = Category.objects.values_list("anonymous_posting", flat=True).get(
+                pk=locked_thread.category_id
+            )
             post = Post.objects.create(
+                is_anonymous=_anonymous_under(policy, anonymous),
                 thread=locked_thread,
                 author=author,
                 body=verdict.body,
@@ -527,3 +553,168 @@ def set_discreet_mode(*, member: Member, enabled: bool) -> None:
     with transaction.atomic():
         member.discreet_mode = enabled
         member.save(update_fields=["discreet_mode"])
+
+
+# --- Leaving: deleting an account (Settings › Your data) ---------------------------------
+
+# The one shared account that kept posts of deleted accounts belong to. Its pseudonym has
+# a space, which forum.pseudonyms refuses, so nobody can register it or sign in as it.
+FORMER_MEMBER_PSEUDONYM = "former member"
+
+
+def former_member() -> Member:
+    """The shared "former member" account, made the first time an account is deleted:
+    inactive, with no usable password and no recovery codes."""
+    key = pseudonym_key(FORMER_MEMBER_PSEUDONYM)
+    found = Member.objects.filter(pseudonym_key=key).first()
+    if found is not None:
+        return found
+    placeholder = Member(
+        pseudonym=FORMER_MEMBER_PSEUDONYM,
+        pseudonym_key=key,
+        is_active=False,
+        trust_level=TrustLevel.NEW,
+    )
+    placeholder.set_unusable_password()
+    try:
+        with transaction.atomic():
+            placeholder.save()
+    except IntegrityError:
+        # Another deletion made it at the same moment.
+        return Member.objects.get(pseudonym_key=key)
+    return placeholder
+
+
+def _without_name(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(FORMER_MEMBER_PSEUDONYM, text)
+
+
+def delete_account(*, member: Member, keep_posts: bool) -> None:
+    """Delete an account for good, at its member's request (after their password).
+
+    Gone either way: the pseudonym, recovery codes, preferences, sessions (the session
+    store's and the sessions list's), notifications to the member, moderators' notices to
+    them and the earlier versions of their posts. Their open sockets close after the
+    commit; the view signs this browser out.
+
+    `keep_posts`: the posts stay in their threads under the shared "former member" account
+    (anonymous ones stay anonymous, under that account's alias), nothing linking them to
+    the deleted one. Otherwise every post's words are erased as the author's own delete
+    does, and the tombstones keep their place under "former member"; threads the member
+    started keep other members' replies (the title gives way to a neutral one), and those
+    nobody else posted in go entirely.
+
+    Reports the member filed stay for the moderation history under "former member" (their
+    notes go with the posts when the posts go). Wherever other members' words, thread
+    titles or report notes name the pseudonym (a quote's "… wrote:"), the name becomes
+    "former member". The moderation log is append-only: its labels name members by id
+    only (moderation.actions.member_label), so it holds no pseudonym to remove.
+
+    A moderator's account cannot be deleted here: the moderation log keeps who acted.
+    """
+    from django.apps import apps
+    from django.contrib.admin.models import LogEntry as AdminLogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Model, ProtectedError
+
+    # moderation's tables are reached by name (rule 8: forum imports none of its code).
+    report_model = apps.get_model("moderation", "Report")
+    review_item_model = apps.get_model("moderation", "ReviewItem")
+
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if current.is_staff or current.is_superuser or current.is_moderator():
+            raise ActionRefused(
+                _(
+                    "A moderator's account is part of the moderation record. Please ask an "
+                    "administrator to end your moderator role first."
+                )
+            )
+        placeholder = former_member()
+        now = timezone.now()
+        name = re.compile(rf"(?<!\w){re.escape(current.pseudonym)}(?!\w)", re.IGNORECASE)
+        own_posts = Post.objects.filter(author=current)
+        touched = set(own_posts.values_list("pk", flat=True))
+
+        # Edit history of their posts goes in both cases.
+        PostRevision.objects.filter(post__author=current).delete()
+        if not keep_posts:
+            # Threads nobody else posted in go entirely (with their posts' reports and
+            # review items); the rest keep their shape with tombstones.
+            alone = Thread.objects.filter(author=current).exclude(
+                posts__in=Post.objects.exclude(author=current)
+            )
+            alone_posts = set(Post.objects.filter(thread__in=alone).values_list("pk", flat=True))
+            alone.delete()
+            touched -= alone_posts
+            unread = Notification.objects.filter(post__author=current, read_at__isnull=True)
+            told = set(unread.values_list("recipient_id", flat=True))
+            for member_id in told - {current.pk}:
+                transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+            own_posts.filter(deleted_at__isnull=True).update(body="", html="", deleted_at=now)
+            Thread.objects.filter(author=current).update(title=_("A thread by a former member"))
+            report_model.objects.filter(reporter=current).update(note="")
+            review_item_model.objects.filter(post__author=current).update(appeal_text="")
+        # Reports filed stay for the moderation history, as the placeholder's. Only one
+        # open report per member per post: one the placeholder already holds stands for
+        # this one too.
+        report_model.objects.filter(
+            reporter=current,
+            status="open",
+            post_id__in=report_model.objects.filter(reporter=placeholder, status="open").values(
+                "post_id"
+            ),
+        ).delete()
+        report_model.objects.filter(reporter=current).update(reporter=placeholder)
+        own_posts.update(author=placeholder)
+        Thread.objects.filter(author=current).update(author=placeholder)
+
+        # Other places that name them: quotes and mentions in posts (and their earlier
+        # versions), thread titles, report notes, Django's admin history.
+        for post in Post.objects.filter(body__icontains=current.pseudonym).only("body"):
+            post.body = _without_name(post.body, name)
+            post.html = render_markdown(post.body)
+            post.save(update_fields=["body", "html"])
+            touched.add(post.pk)
+        for revision in PostRevision.objects.filter(body__icontains=current.pseudonym):
+            revision.body = _without_name(revision.body, name)
+            revision.html = render_markdown(revision.body)
+            revision.save(update_fields=["body", "html"])
+        plain_texts: list[tuple[type[Model], str]] = [
+            (Thread, "title"),
+            (report_model, "note"),
+            (review_item_model, "appeal_text"),
+            (apps.get_model("moderation", "Notice"), "reason"),
+        ]
+        for model, field in plain_texts:
+            named = {f"{field}__icontains": current.pseudonym}
+            for row in model._default_manager.filter(**named):
+                setattr(row, field, _without_name(getattr(row, field), name))
+                row.save(update_fields=[field])
+        AdminLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Member), object_id=str(current.pk)
+        ).update(object_repr=FORMER_MEMBER_PSEUDONYM, change_message="")
+
+        _end_browser_sessions(current)
+        try:
+            with transaction.atomic():
+                # Recovery codes, the sessions list, notifications and notices go with it.
+                current.delete()
+        except ProtectedError as error:
+            raise ActionRefused(
+                _(
+                    "Your account took part in moderation, which the moderation log keeps. "
+                    "Please ask an administrator to delete it."
+                )
+            ) from error
+        for post_id in sorted(touched):
+            transaction.on_commit(partial(fragments.forget_post, post_id))
+        transaction.on_commit(partial(_announce_changed_posts, sorted(touched)))
+        transaction.on_commit(partial(broadcast.close_member_sockets, member.pk))
+
+
+def _announce_changed_posts(post_ids: list[int]) -> None:
+    """Open thread pages show the posts as they are now (a tombstone, "former member")."""
+    placed = Post.objects.filter(pk__in=post_ids, status__in=PLACED_POST_STATUSES)
+    for post_id in placed.values_list("pk", flat=True):
+        broadcast.post_changed(post_id)

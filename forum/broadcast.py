@@ -18,6 +18,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
+from forum.aliases import assign as assign_aliases
 from forum.fragments import render_post
 from forum.models import Notification, Post
 
@@ -65,6 +66,7 @@ def _post_event(event: str, post_id: int) -> None:
         post = Post.objects.in_reading_order().filter(pk=post_id).first()
         if post is None:
             return
+        assign_aliases([post])
         message = event_message("thread.event", event, post_id=post.pk, html=render_post(post))
     except Exception:
         logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)

@@ -13,7 +13,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from forum.models import Category, Member, Post, Thread
+from forum.models import AnonymousPosting, Category, Member, Post, Thread
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
 # C0 and C1 control characters, except the line breaks and tab that text may carry.
@@ -85,12 +85,38 @@ class PostingForm(forms.Form):
     publish_anyway = forms.BooleanField(
         label=_("Publish anyway — a moderator will look at it first"), required=False
     )
+    anonymous = forms.BooleanField(
+        label=_("Post anonymously"),
+        required=False,
+        help_text=_(
+            "Others see an alias for this thread (such as “Anonymous Gentle Heron”), never "
+            "your pseudonym. You can still edit or delete it, and you are notified of replies."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.confirmation_warning = ""
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
+
+    def follow_policy(self, policy: str | None) -> None:
+        """The "Post anonymously" box as the category's policy has it: absent where it
+        is off, ticked and fixed (the form says so) where every post is anonymous.
+        forum.actions applies the policy again, so a forged field changes nothing."""
+        if policy == AnonymousPosting.OFF:
+            del self.fields["anonymous"]
+        elif policy == AnonymousPosting.ALWAYS:
+            field = self.fields["anonymous"]
+            field.disabled = True
+            field.initial = True
+            field.help_text = _(
+                "Every post in this category is anonymous: others see an alias for this "
+                "thread, never your pseudonym."
+            )
+
+    def anonymous_chosen(self) -> bool:
+        return bool(self.cleaned_data.get("anonymous"))
 
     def ask_to_confirm(self, warning: str) -> None:
         """The screening found details that could identify someone: say so, keep the
@@ -120,7 +146,12 @@ class ThreadForm(PostingForm):
     title = forms.CharField(label=_("Title"), max_length=settings.TITLE_MAX_LENGTH, strip=False)
     body = BodyField()
 
-    field_order = ["category", "title", "body", "submission_token"]
+    field_order = ["category", "title", "body", "anonymous", "submission_token"]
+
+    def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if category is not None:
+            self.follow_policy(category.anonymous_posting)
 
     def clean_title(self) -> str:
         return clean_title_text(self.cleaned_data["title"])
@@ -135,6 +166,8 @@ class ReplyForm(PostingForm):
     def __init__(self, *args: Any, thread: Thread | None = None, **kwargs: Any) -> None:
         self.thread = thread
         super().__init__(*args, **kwargs)
+        if thread is not None:
+            self.follow_policy(thread.category.anonymous_posting)
 
     def clean_quote(self) -> Post | None:
         """The quoted post when it is a live post of this thread; otherwise no quote.

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from forum.aliases import assign as assign_aliases
 from forum.models import Member, Post
 
 logger = logging.getLogger("ownpace.fragments")
@@ -35,23 +36,29 @@ def _cache_key(post_id: int, language: str | None) -> str:
 
 def _version(post: Post) -> str:
     # Everything the fragment shows, so an edited post or a renamed author is rendered
-    # afresh: old text and old names are never served again.
+    # afresh: old text and old names are never served again. A post switched to
+    # anonymous (or whose alias changed with the secret) is rendered afresh too; an
+    # anonymous post's version holds nothing of its account.
     facts = (
         post.edited_at,
         post.deleted_at,
         post.status,
         post.removal_guideline,
-        post.author.pseudonym,
+        post.is_anonymous,
+        post.alias if post.is_anonymous else post.author.pseudonym,
     )
     return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
 
 def render_post(post: Post) -> str:
+    """The shared fragment. An anonymous post must have its alias assigned first
+    (forum.aliases.assign, as post_fragments does)."""
     return render_to_string("forum/thread.html#post", {"post": post})
 
 
 def post_fragments(posts: Sequence[Post]) -> list[str]:
     """The fragment of each post, in order, from the cache where it is already there."""
+    assign_aliases(posts)
     language = get_language()
     keys = [_cache_key(post.pk, language) for post in posts]
     try:

@@ -200,6 +200,14 @@ class CategoryQuerySet(models.QuerySet["Category"]):
         )
 
 
+class AnonymousPosting(models.TextChoices):
+    """A category's policy for posting anonymously."""
+
+    OFF = "off", _("Not in this category")
+    OPTIONAL = "optional", _("Each author chooses")
+    ALWAYS = "always", _("Every post here is anonymous")
+
+
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -207,6 +215,12 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     # Public categories can be read without an account; others only by members.
     is_public = models.BooleanField(_("readable without an account"), default=True)
+    anonymous_posting = models.CharField(
+        _("posting anonymously"),
+        max_length=16,
+        choices=AnonymousPosting.choices,
+        default=AnonymousPosting.OPTIONAL,
+    )
 
     objects = CategoryQuerySet.as_manager()
 
@@ -255,6 +269,8 @@ class Thread(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
+    # Its opening post is anonymous: lists show the starter's alias, never the account.
+    is_anonymous = models.BooleanField(default=False)
     status = models.CharField(
         max_length=16, choices=ThreadStatus.choices, default=ThreadStatus.PUBLISHED
     )
@@ -275,6 +291,13 @@ class Thread(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:thread", args=[self.pk])
+
+    @property
+    def starter_alias(self) -> str:
+        """What lists show instead of the starter of an anonymous thread."""
+        from forum.aliases import starter_alias
+
+        return starter_alias(self) if self.is_anonymous else ""
 
 
 class PostQuerySet(models.QuerySet["Post"]):
@@ -300,7 +323,7 @@ class PostQuerySet(models.QuerySet["Post"]):
         are left in the database: a page of thirty posts would carry them for nothing.
         """
         return (
-            self.select_related("author")
+            self.select_related("author", "thread")
             .only(
                 "thread_id",
                 "html",
@@ -309,10 +332,39 @@ class PostQuerySet(models.QuerySet["Post"]):
                 "deleted_at",
                 "status",
                 "removal_guideline",
+                "is_anonymous",
                 "author__pseudonym",
+                # Whether an anonymous post is its thread's anonymous starter's
+                # (forum.aliases), from the same query.
+                "thread__author",
+                "thread__is_anonymous",
             )
             .order_by("id")
         )
+
+    def by_author(self, member: Member) -> PostQuerySet:
+        """A member's own posts, anonymous ones included, newest first: their "Your
+        posts" page. Never shown to anyone else."""
+        return (
+            self.filter(author=member, deleted_at__isnull=True)
+            .select_related("thread")
+            .only(
+                "thread_id",
+                "author_id",
+                "created_at",
+                "status",
+                "is_anonymous",
+                "thread__title",
+                "thread__author",
+                "thread__is_anonymous",
+            )
+            .order_by("-created_at", "-id")
+        )
+
+    def public_of(self, member: Member) -> PostQuerySet:
+        """The posts that may be counted or listed under a member's account by anyone
+        but the member: never their anonymous ones."""
+        return self.filter(author=member, is_anonymous=False)
 
 
 class PostStatus(models.TextChoices):
@@ -350,6 +402,8 @@ class Post(models.Model):
     # The one-time token of the form that created this post: a double click or a resent
     # form meets this constraint and finds the post it already made.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Shown under the author's alias for this thread (forum.aliases), never their account.
+    is_anonymous = models.BooleanField(default=False)
     status = models.CharField(
         max_length=24, choices=PostStatus.choices, default=PostStatus.PUBLISHED
     )
@@ -362,6 +416,10 @@ class Post(models.Model):
     auto_hides = models.PositiveSmallIntegerField(default=0)
 
     objects = PostQuerySet.as_manager()
+
+    # The anonymous author's alias in this thread, set by forum.aliases.assign before a
+    # post is shown ("" for a post under its author's pseudonym). Not stored.
+    alias: str = ""
 
     class Meta:
         indexes = [

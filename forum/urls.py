@@ -16,6 +16,7 @@ urlpatterns = [
     path("p/<int:post_id>/edit/", views.edit_post, name="edit_post"),
     path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),
     path("p/<int:post_id>/history/", views.post_history, name="post_history"),
+    path("my-posts/", views.my_posts, name="my_posts"),
     path("notifications/", notifications_views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",
@@ -45,6 +46,8 @@ urlpatterns = [
     path("settings/pseudonym/", account_views.rename, name="rename"),
     path("settings/recovery-codes/", account_views.regenerate_codes, name="regenerate_codes"),
     path("settings/preferences/", account_views.update_preferences, name="preferences"),
+    path("settings/your-data/download/", account_views.export_data, name="export_data"),
+    path("settings/your-data/delete/", account_views.delete_account, name="delete_account"),
     path(
         "guidelines/",
         TemplateView.as_view(template_name="pages/guidelines.html"),

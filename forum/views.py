@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from forum import actions
+from forum import actions, aliases
 from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
 from forum.fragments import post_fragments, posts_for_viewer
@@ -154,7 +154,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             and not shown.is_locked
             and not viewer.is_suspended
         ):
-            context["form"] = ReplyForm()
+            context["form"] = ReplyForm(thread=shown)
     if moderator:
         context["moderate_thread_url"] = reverse("moderation:thread", args=[shown.pk])
     return render(request, "forum/thread.html", context)
@@ -183,6 +183,26 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
     return redirect(f"{shown.get_absolute_url()}{suffix}#post-{target.pk}")
 
 
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and re.fullmatch(r"[0-9]{1,18}", raw) else None
+
+
+MY_POSTS_PER_PAGE = 30
+
+
+@login_required
+def my_posts(request: HttpRequest) -> HttpResponse:
+    """The member's own posts, anonymous ones included and marked so: only they see
+    this page, and nothing else lists their anonymous posts under their account."""
+    viewer = request.user
+    assert isinstance(viewer, Member)
+    page = Paginator(Post.objects.by_author(viewer), MY_POSTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    aliases.assign(page.object_list)
+    return render(request, "forum/my_posts.html", {"page": page})
+
+
 def _held_message(request: HttpRequest) -> None:
     messages.info(
         request,
@@ -197,7 +217,9 @@ def _held_message(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def new_thread(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = ThreadForm(request.POST)
+        category_id = _int_or_none(request.POST.get("category"))
+        chosen = Category.objects.filter(pk=category_id).first() if category_id else None
+        form = ThreadForm(request.POST, category=chosen)
         preview = _preview(form, request)
         if preview is None and form.is_valid():
             try:
@@ -208,6 +230,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
                     body=form.cleaned_data["body"],
                     submission_token=form.token(),
                     publish_anyway=form.publish_anyway_chosen(),
+                    anonymous=form.anonymous_chosen(),
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))
@@ -220,7 +243,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
     else:
         preview = None
         chosen = Category.objects.filter(slug=request.GET.get("category", "")).first()
-        form = ThreadForm(initial={"category": chosen} if chosen else None)
+        form = ThreadForm(initial={"category": chosen} if chosen else None, category=chosen)
     preview_title = form.cleaned_data.get("title") if preview else None
     return render(
         request,
@@ -234,7 +257,7 @@ def _quoted_post(thread: Thread, raw_id: str) -> Post | None:
     if not re.fullmatch(r"[0-9]{1,18}", raw_id):
         return None
     return (
-        Post.objects.select_related("author")
+        Post.objects.select_related("author", "thread")
         .filter(thread=thread, pk=int(raw_id), deleted_at__isnull=True, status=PostStatus.PUBLISHED)
         .first()
     )
@@ -242,7 +265,9 @@ def _quoted_post(thread: Thread, raw_id: str) -> Post | None:
 
 def _quote(source: Post) -> str:
     quoted = "\n".join(f"> {line}" if line else ">" for line in source.body.splitlines())
-    attribution = _("%(pseudonym)s wrote:") % {"pseudonym": source.author.pseudonym}
+    # An anonymous post is quoted under its alias: the quote must not unmask it.
+    name = aliases.post_alias(source) if source.is_anonymous else source.author.pseudonym
+    attribution = _("%(pseudonym)s wrote:") % {"pseudonym": name}
     return f"> **{attribution}**\n>\n{quoted}\n\n"
 
 
@@ -262,6 +287,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                     submission_token=form.token(),
                     quoted_post=form.cleaned_data["quote"],
                     publish_anyway=form.publish_anyway_chosen(),
+                    anonymous=form.anonymous_chosen(),
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))

@@ -43,7 +43,15 @@ from forum.models import (
     TrustLevel,
 )
 from forum.ratelimits import refuse_if_suspended, wait_text
-from moderation.models import LogEntry, Notice, Report, ReportReason, ReviewItem, WatchedWord
+from moderation.models import (
+    LogEntry,
+    Notice,
+    Report,
+    ReportReason,
+    RevealRequest,
+    ReviewItem,
+    WatchedWord,
+)
 from moderation.screening import phrase_pattern
 from moderation.trust import report_weight
 
@@ -124,7 +132,9 @@ def thread_label(thread: Thread) -> str:
 
 
 def member_label(member: Member) -> str:
-    return _label(f"member {member.pk} “{member.pseudonym}”")
+    # The id only: the log is append-only, and a member who deletes their account leaves
+    # no trace of their pseudonym (pages show the current name from the id).
+    return _label(f"member {member.pk}")
 
 
 def _log(
@@ -159,7 +169,8 @@ def _log_post(
         target=post_label(post),
         reason=reason,
         guideline=guideline,
-        member_id=post.author_id,
+        # An anonymous post's entry names no account: the log must not unmask it.
+        member_id=None if post.is_anonymous else post.author_id,
         thread_id=post.thread_id,
         post_id=post.pk,
     )
@@ -179,7 +190,7 @@ def _log_thread(
         target=target or thread_label(thread),
         reason=reason,
         guideline=guideline,
-        member_id=thread.author_id,
+        member_id=None if thread.is_anonymous else thread.author_id,
         thread_id=thread.pk,
     )
 
@@ -1102,3 +1113,121 @@ def mark_notices_read(*, member: Member) -> int:
         if changed:
             transaction.on_commit(partial(broadcast.notices_changed, member.pk, 0))
     return changed
+
+
+# --- The author of an anonymous post: acted on, never shown ---------------------------
+
+
+def _anonymous_post(post: Post) -> Post:
+    current = Post.objects.select_related("thread", "author").get(pk=post.pk)
+    if not current.is_anonymous:
+        raise ActionRefused(_("This post is not anonymous: act on its author's page."))
+    return current
+
+
+def warn_author_of_post(*, moderator: Member, post: Post, reason: str, guideline: str) -> Notice:
+    """A private note to whoever wrote an anonymous post, without learning who it is.
+    Logged with the post as target and no account."""
+    _require_moderator(moderator)
+    reason = _reason_required(reason)
+    guideline = _guideline_required(guideline)
+    with transaction.atomic():
+        current = _anonymous_post(post)
+        _log_post(moderator, LogEntry.Action.WARN_AUTHOR, current, reason, guideline)
+        return _notify(
+            recipient_id=current.author_id,
+            kind=Notice.Kind.WARNING,
+            post=current,
+            reason=reason,
+            guideline=guideline,
+        )
+
+
+def suspend_author_of_post(
+    *, moderator: Member, post: Post, days: int, reason: str, guideline: str
+) -> Post:
+    """Suspend the account behind an anonymous post (every alias it has, since the
+    suspension is the account's) without showing it. Logged with the post as target."""
+    _require_moderator(moderator)
+    reason = _reason_required(reason)
+    guideline = _guideline_required(guideline)
+    if not 1 <= days <= MAX_SUSPENSION_DAYS:
+        raise ActionRefused(
+            _("A suspension lasts between 1 and %(max)d days.") % {"max": MAX_SUSPENSION_DAYS}
+        )
+    with transaction.atomic():
+        current = _anonymous_post(post)
+        if current.author_id == moderator.pk:
+            raise ActionRefused(_("You cannot suspend yourself."))
+        until = timezone.now() + datetime.timedelta(days=days)
+        Member.objects.filter(pk=current.author_id).update(suspended_until=until)
+        when = formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")
+        _log_post(moderator, LogEntry.Action.SUSPEND_AUTHOR, current, reason, guideline)
+        _notify(
+            recipient_id=current.author_id,
+            kind=Notice.Kind.SUSPENDED,
+            post=current,
+            reason=_("%(reason)s\n\nYou can read everything, and post again after %(until)s.")
+            % {"reason": reason, "until": when},
+            guideline=guideline,
+        )
+        transaction.on_commit(partial(broadcast.close_member_sockets, current.author_id))
+    return current
+
+
+# --- Revealing an anonymous author: two admins, a reason, a trace -------------------------
+
+REVEAL = "moderation.reveal_anonymous_author"
+
+
+def _require_revealer(admin: Member) -> None:
+    _require_moderator(admin)
+    if not admin.has_perm(REVEAL):
+        raise PermissionDenied(_("Only admins allowed to reveal anonymous authors can do this."))
+
+
+def request_reveal(*, admin: Member, post: Post, reason: str) -> RevealRequest:
+    """Ask to see who wrote an anonymous post. Nothing is shown until a second admin
+    approves."""
+    _require_revealer(admin)
+    reason = _reason_required(reason)
+    with transaction.atomic():
+        current = _anonymous_post(post)
+        request = RevealRequest.objects.create(post=current, requested_by=admin, reason=reason)
+        _log_post(admin, LogEntry.Action.REQUEST_REVEAL, current, reason)
+    return request
+
+
+def approve_reveal(*, admin: Member, request: RevealRequest, reason: str = "") -> RevealRequest:
+    """A second admin approves: the requester may now see the account. The member is
+    told that moderators saw who wrote the post, and why."""
+    _require_revealer(admin)
+    with transaction.atomic():
+        current = RevealRequest.objects.select_for_update().get(pk=request.pk)
+        if current.requested_by_id == admin.pk:
+            raise ActionRefused(_("A second admin must approve: you asked for this yourself."))
+        if current.is_approved:
+            raise ActionRefused(_("This request was already approved."))
+        post = Post.objects.select_related("thread").get(pk=current.post_id)
+        current.status = RevealRequest.Status.APPROVED
+        current.approved_by = admin
+        current.approved_at = timezone.now()
+        current.save(update_fields=["status", "approved_by", "approved_at"])
+        _log_post(admin, LogEntry.Action.APPROVE_REVEAL, post, reason.strip() or current.reason)
+        _notify(
+            recipient_id=post.author_id,
+            kind=Notice.Kind.AUTHOR_REVEALED,
+            post=post,
+            reason=current.reason,
+        )
+    return current
+
+
+def revealed_author(*, admin: Member, request: RevealRequest) -> Member:
+    """The account behind the post, for the admin who asked, once approved."""
+    _require_revealer(admin)
+    if request.requested_by_id != admin.pk:
+        raise PermissionDenied(_("Only the admin who asked sees the answer."))
+    if not request.is_approved:
+        raise ActionRefused(_("A second admin has not approved this request yet."))
+    return Member.objects.get(posts__pk=request.post_id)

@@ -170,6 +170,7 @@ class Notice(models.Model):
         SUSPENDED = "suspended", _("Your account is paused from posting")
         SUSPENSION_LIFTED = "suspension_lifted", _("You can post again")
         APPEAL_DECIDED = "appeal_decided", _("Your request for a review was answered")
+        AUTHOR_REVEALED = "author_revealed", _("Moderators saw who wrote an anonymous post")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notices"
@@ -247,6 +248,10 @@ class LogEntry(models.Model):
         ADD_WATCHED_WORD = "add_watched_word", _("Added a watched word")
         REMOVE_WATCHED_WORD = "remove_watched_word", _("Removed a watched word")
         MAKE_MODERATOR = "make_moderator", _("Made a member a moderator")
+        WARN_AUTHOR = "warn_author", _("Warned the author of an anonymous post")
+        SUSPEND_AUTHOR = "suspend_author", _("Suspended the author of an anonymous post")
+        REQUEST_REVEAL = "request_reveal", _("Asked to see who wrote an anonymous post")
+        APPROVE_REVEAL = "approve_reveal", _("Approved seeing who wrote an anonymous post")
 
     # None when an operator acted from the command line.
     moderator = models.ForeignKey(
@@ -287,3 +292,45 @@ class LogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnly("The moderation log is append-only.")
+
+
+class RevealRequest(models.Model):
+    """An admin asks to see the account behind one anonymous post.
+
+    Requested with a written reason by an admin holding
+    `moderation.reveal_anonymous_author` (given to no group by default); approved by a
+    second admin holding it; only then is the account shown, and only to the requester.
+    Both steps are logged (the post as target, never the account) and the member is
+    told with a Notice once it is approved.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second admin")
+        APPROVED = "approved", _("Approved")
+
+    post = models.ForeignKey("forum.Post", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("reveal_anonymous_author", "Can ask for and approve revealing an anonymous author")
+        ]
+        verbose_name = _("reveal request")
+        verbose_name_plural = _("reveal requests")
+
+    def __str__(self) -> str:
+        return f"reveal request {self.pk} for post {self.post_id}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED

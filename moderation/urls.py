@@ -21,6 +21,8 @@ urlpatterns = [
     path("moderation/posts/<int:post_id>/", views.post, name="post"),
     path("moderation/threads/<int:thread_id>/", views.thread, name="thread"),
     path("moderation/members/<int:member_id>/", views.member, name="member"),
+    path("moderation/reveals/", views.reveal_requests, name="reveal_requests"),
+    path("moderation/reveals/<int:request_id>/", views.reveal_result, name="reveal_result"),
     path("moderation/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("moderation/two-factor/", views.two_factor_verify, name="two_factor_verify"),
 ]

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forum import aliases
 from forum.exceptions import ActionRefused
 from forum.guidelines import Guideline
 from forum.models import Member, Post, PostStatus, Thread, ThreadStatus
@@ -55,7 +56,15 @@ from moderation.forms import (
     TrustForm,
     WatchedWordForm,
 )
-from moderation.models import LogEntry, Notice, Report, ReportReason, ReviewItem, WatchedWord
+from moderation.models import (
+    LogEntry,
+    Notice,
+    Report,
+    ReportReason,
+    RevealRequest,
+    ReviewItem,
+    WatchedWord,
+)
 from moderation.two_factor import moderator_required
 
 QUEUE_LENGTH = 100
@@ -477,6 +486,8 @@ def _queue_rows(
     could answer it)."""
     open_items = ReviewItem.objects.waiting()
     items = list(open_items.select_related("post__author", "post__thread__category")[:QUEUE_LENGTH])
+    # Anonymous posts show their alias, never the account (one query at most).
+    aliases.assign(item.post for item in items)
     reported = [item.pk for item in items if item.kind == ReviewItem.Kind.REPORTED]
     reasons = _reasons(Report.objects.filter(item_id__in=reported)) if reported else {}
     decisions = actions.appealed_decisions(
@@ -708,6 +719,10 @@ POST_FORMS: dict[str, type[forms.Form]] = {
     "hide": ReasonGuidelineForm,
     "restore": ReasonForm,
     "edit": ModeratorEditForm,
+    # The author of an anonymous post, acted on without being shown.
+    "warn_author": ReasonGuidelineForm,
+    "suspend_author": SuspendForm,
+    "request_reveal": ReasonForm,
 }
 
 
@@ -749,6 +764,31 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                     ),
                     _("The post is edited; its author is told."),
                 ),
+                "warn_author": (
+                    lambda data: actions.warn_author_of_post(
+                        moderator=moderator,
+                        post=target,
+                        reason=data["reason"],
+                        guideline=data["guideline"],
+                    ),
+                    _("The author of the post has your note."),
+                ),
+                "suspend_author": (
+                    lambda data: actions.suspend_author_of_post(
+                        moderator=moderator,
+                        post=target,
+                        days=data["days"],
+                        reason=data["reason"],
+                        guideline=data["guideline"],
+                    ),
+                    _("The author of the post is suspended; their open pages are closed."),
+                ),
+                "request_reveal": (
+                    lambda data: actions.request_reveal(
+                        admin=moderator, post=target, reason=data["reason"]
+                    ),
+                    _("Your request waits for a second admin's approval."),
+                ),
             }
             call, done = calls[chosen]
             if _act(request, form, call, done):
@@ -757,11 +797,13 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
         status = 400
     # The open reports' reasons and notes: the reporters' words, never their names.
     reasons = [entry for found in _reasons(target.reports.all()).values() for entry in found]
+    aliases.assign([target])
     return render(
         request,
         "moderation/post.html",
         {
             "post": target,
+            "may_reveal": target.is_anonymous and moderator.has_perm(actions.REVEAL),
             "reasons": reasons,
             "forms": shown,
             "may_hide": target.status in (PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW),
@@ -908,8 +950,9 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
             return redirect("moderation:member", member_id=target.pk)
         shown[chosen] = form
         status = 400
+    # Never the member's anonymous posts: a moderator must not link them to the account.
     recent_posts = (
-        Post.objects.filter(author=target)
+        Post.objects.public_of(target)
         .select_related("thread")
         .only("status", "created_at", "deleted_at", "thread_id", "thread__title")
         .order_by("-created_at")[:10]
@@ -923,7 +966,54 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
             "forms": shown,
             "recent_posts": recent_posts,
             "history": history,
-            "post_count": Post.objects.filter(author=target).count(),
+            "post_count": Post.objects.public_of(target).count(),
         },
         status=status,
     )
+
+
+# --- Revealing an anonymous author (two admins) -------------------------------------------
+
+
+def _revealer(request: HttpRequest) -> Member:
+    admin = _member(request)
+    if not admin.has_perm(actions.REVEAL):
+        raise PermissionDenied
+    return admin
+
+
+@never_cache
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def reveal_requests(request: HttpRequest) -> HttpResponse:
+    """Requests to see who wrote an anonymous post: another admin's may be approved here;
+    one's own show their answer once approved."""
+    admin = _revealer(request)
+    if request.method == "POST":
+        chosen = get_object_or_404(RevealRequest, pk=request.POST.get("request") or 0)
+        try:
+            actions.approve_reveal(admin=admin, request=chosen)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Approved. The member is told, and the admin who asked can see the account."),
+            )
+        return redirect("moderation:reveal_requests")
+    shown = list(RevealRequest.objects.select_related("post__thread", "requested_by")[:100])
+    return render(request, "moderation/reveal_requests.html", {"requests": shown, "admin": admin})
+
+
+@never_cache
+@moderator_required
+@require_GET
+def reveal_result(request: HttpRequest, request_id: int) -> HttpResponse:
+    admin = _revealer(request)
+    chosen = get_object_or_404(RevealRequest.objects.select_related("post__thread"), pk=request_id)
+    try:
+        author = actions.revealed_author(admin=admin, request=chosen)
+    except ActionRefused as refusal:
+        messages.info(request, str(refusal))
+        return redirect("moderation:reveal_requests")
+    return render(request, "moderation/reveal_result.html", {"reveal": chosen, "author": author})

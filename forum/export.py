@@ -1,0 +1,170 @@
+"""A member's own data, as the download in Settings › Your data gives it.
+
+One read per section. Each holds only what is the member's own: nothing names another
+member (a reply in their thread is "a reply in your thread" with the post's id, not who
+wrote it), nothing says who reported them, and no moderator is named. The whole export
+costs the same few queries however much the member wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from forum.models import BrowserSession, Member, Notification, Post, Thread
+
+FORMAT_VERSION = 1
+
+
+def _when(value: datetime.datetime | datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _label(choices: dict[str, Any], value: str) -> str:
+    return str(choices.get(value, value))
+
+
+def profile(member: Member) -> dict[str, Any]:
+    return {
+        "pseudonym": member.pseudonym,
+        "joined": _when(member.joined_at),
+        "trust_level": member.trust_level,
+        "suspended_until": _when(member.suspended_until),
+        "preferences": {"discreet_mode": member.discreet_mode},
+    }
+
+
+def posts(member: Member) -> list[dict[str, Any]]:
+    """Every post they wrote, anonymous ones included (marked), with earlier versions.
+    Two queries: the posts with their threads, and every revision of them."""
+    rows = (
+        Post.objects.filter(author=member)
+        .select_related("thread")
+        .prefetch_related("revisions")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "id": post.pk,
+            "thread": {"id": post.thread_id, "title": post.thread.title},
+            "anonymous": post.is_anonymous,
+            "status": post.status,
+            "created": _when(post.created_at),
+            "edited": _when(post.edited_at),
+            "deleted": _when(post.deleted_at),
+            "body": post.body,
+            "earlier_versions": [
+                {"written": _when(revision.written_at), "body": revision.body}
+                for revision in post.revisions.all()
+            ],
+        }
+        for post in rows
+    ]
+
+
+def threads_started(member: Member) -> list[dict[str, Any]]:
+    rows = Thread.objects.filter(author=member).order_by("created_at", "id")
+    return [
+        {
+            "id": thread.pk,
+            "title": thread.title,
+            "anonymous": thread.is_anonymous,
+            "status": thread.status,
+            "created": _when(thread.created_at),
+            "category": thread.category_id,
+        }
+        for thread in rows.only("title", "is_anonymous", "status", "created_at", "category_id")
+    ]
+
+
+def notifications(member: Member) -> list[dict[str, Any]]:
+    """Their own notifications: what happened and where, never who did it."""
+    kinds = dict(Notification.Kind.choices)
+    rows = (
+        Notification.objects.filter(recipient=member)
+        .select_related("post")
+        .only("kind", "created_at", "read_at", "post__id", "post__thread_id")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "kind": _label(kinds, row.kind),
+            "post_id": row.post_id,
+            "thread_id": row.post.thread_id,
+            "created": _when(row.created_at),
+            "read": _when(row.read_at),
+        }
+        for row in rows
+    ]
+
+
+def reports_filed(member: Member) -> list[dict[str, Any]]:
+    """Reports they sent: reason, note and state, nothing of anyone else's reports."""
+    rows = member.reports_made.order_by("created_at", "id").values(
+        "post_id", "reason", "note", "status", "created_at", "decided_at"
+    )
+    return [
+        {
+            "post_id": row["post_id"],
+            "reason": row["reason"],
+            "note": row["note"],
+            "state": row["status"],
+            "sent": _when(row["created_at"]),
+            "decided": _when(row["decided_at"]),
+        }
+        for row in rows
+    ]
+
+
+def moderation_notices(member: Member) -> list[dict[str, Any]]:
+    """What the moderators told them, without saying which moderator."""
+    rows = member.moderation_notices.order_by("created_at", "id").values(
+        "kind", "post_id", "reason", "guideline", "created_at", "read_at", "appealed_at"
+    )
+    return [
+        {
+            "kind": row["kind"],
+            "post_id": row["post_id"],
+            "reason": row["reason"],
+            "guideline": row["guideline"],
+            "sent": _when(row["created_at"]),
+            "read": _when(row["read_at"]),
+            "appealed": _when(row["appealed_at"]),
+        }
+        for row in rows
+    ]
+
+
+def browser_sessions(member: Member) -> list[dict[str, Any]]:
+    """The sessions list as they see it: started, last day used, browser family."""
+    rows = BrowserSession.objects.filter(member=member).order_by("started_at", "id")
+    return [
+        {
+            "started": _when(row.started_at),
+            "last_used_on": _when(row.last_used_on),
+            "browser": row.browser or "Other",
+        }
+        for row in rows.only("started_at", "last_used_on", "browser")
+    ]
+
+
+def member_data(member: Member) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "exported": _when(timezone.now()),
+        "profile": profile(member),
+        "posts": posts(member),
+        "threads_started": threads_started(member),
+        "notifications": notifications(member),
+        "reports_filed": reports_filed(member),
+        "moderation_notices": moderation_notices(member),
+        "browser_sessions": browser_sessions(member),
+    }
+
+
+def member_data_json(member: Member) -> str:
+    return json.dumps(member_data(member), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
