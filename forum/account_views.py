@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forum import actions, export, ratelimits, throttle
 from forum.forms import (
     ConfirmPasswordForm,
+    ContentWarningChoicesForm,
     PreferencesForm,
     RecoverForm,
     RenameForm,
@@ -332,6 +333,7 @@ def _settings_page(
     password_form: PasswordChangeForm | None = None,
     rename_form: RenameForm | None = None,
     codes_form: ConfirmPasswordForm | None = None,
+    warnings_form: ContentWarningChoicesForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     member = request.user
@@ -340,6 +342,7 @@ def _settings_page(
         "password_form": password_form or PasswordChangeForm(member),
         "rename_form": rename_form or RenameForm(member=member),
         "codes_form": codes_form or ConfirmPasswordForm(member=member),
+        "warnings_form": warnings_form or ContentWarningChoicesForm(member=member),
         "unused_codes": member.recovery_codes.filter(used_at__isnull=True).count(),
     }
     return render(request, "accounts/settings.html", context, status=status)
@@ -410,6 +413,20 @@ def update_preferences(request: HttpRequest) -> HttpResponse:
     enabled = bool(form.cleaned_data["discreet_mode"])
     actions.set_discreet_mode(member=member, enabled=enabled)
     messages.success(request, _("Discreet mode is on.") if enabled else _("Discreet mode is off."))
+    return redirect("forum:settings")
+
+
+@login_required
+@require_POST
+def update_content_warning_choices(request: HttpRequest) -> HttpResponse:
+    """Settings › Content warnings: show, collapse or hide, per warning."""
+    member = request.user
+    assert isinstance(member, Member)
+    form = ContentWarningChoicesForm(request.POST, member=member)
+    if not form.is_valid():
+        return _settings_page(request, warnings_form=form, status=400)
+    actions.set_content_warning_choices(member=member, choices=form.choices())
+    messages.success(request, _("Your content warning choices are saved."))
     return redirect("forum:settings")
 
 

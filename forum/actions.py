@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from functools import partial
 from importlib import import_module
 
@@ -20,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import broadcast, fragments, ratelimits, recovery
+from forum import broadcast, content_warnings, fragments, ratelimits, recovery
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
@@ -246,6 +247,7 @@ def start_thread(
     submission_token: uuid.UUID | None = None,
     publish_anyway: bool = False,
     anonymous: bool = False,
+    warnings: Sequence[str] = (),
 ) -> Thread:
     """Open a thread with its first post. Sending the same form twice opens it once.
 
@@ -285,6 +287,7 @@ def start_thread(
                 submission_token=submission_token,
                 is_anonymous=anonymous,
                 status=PostStatus.HELD if held else PostStatus.PUBLISHED,
+                content_warnings=content_warnings.normalise(warnings),
             )
             if held:
                 screening.hold_for_review(post=post, verdict=verdict)
@@ -336,6 +339,7 @@ def post_reply(
     quoted_post: Post | None = None,
     publish_anyway: bool = False,
     anonymous: bool = False,
+    warnings: Sequence[str] = (),
 ) -> Post:
     """Add a reply. Sending the same form twice adds it once.
 
@@ -379,6 +383,7 @@ def post_reply(
                 created_at=now,
                 submission_token=submission_token,
                 status=PostStatus.HELD if held else PostStatus.PUBLISHED,
+                content_warnings=content_warnings.normalise(warnings),
             )
             if held:
                 screening.hold_for_review(post=post, verdict=verdict)
@@ -436,12 +441,17 @@ def publish_held_post(*, post: Post) -> Post:
 UNPLACED = (PostStatus.HELD, PostStatus.REJECTED)
 
 
-def edit_post(*, editor: Member, post: Post, body: str) -> Post:
+def edit_post(
+    *, editor: Member, post: Post, body: str, warnings: Sequence[str] | None = None
+) -> Post:
     """Replace a post's text, keeping the earlier version for its author and moderators.
 
     The new text is screened like a new post's ("block" words refuse it, "replace" words
     are replaced). A post that reports hid for the first time is shown again by its
     author's edit; a second hide only a moderator lifts.
+
+    `warnings`: the post's content warnings from now on (None leaves them). Changing only
+    the warnings keeps no earlier version and does not mark the post "edited".
     """
     with transaction.atomic():
         current = Post.objects.select_for_update().get(pk=post.pk)
@@ -455,8 +465,18 @@ def edit_post(*, editor: Member, post: Post, body: str) -> Post:
             raise ActionRefused(_("This post was not approved, so it cannot be edited."))
         _check_may_edit(editor)
         body = screening.screen_edit(author=editor, body=body)
+        chosen = (
+            current.content_warnings if warnings is None else content_warnings.normalise(warnings)
+        )
         if current.body == body:
+            if chosen != current.content_warnings:
+                current.content_warnings = chosen
+                current.save(update_fields=["content_warnings"])
+                transaction.on_commit(partial(fragments.forget_post, current.pk))
+                if current.status not in UNPLACED:
+                    transaction.on_commit(partial(broadcast.post_changed, current.pk))
             return current
+        current.content_warnings = chosen
         PostRevision.objects.create(
             post=current,
             body=current.body,
@@ -466,7 +486,7 @@ def edit_post(*, editor: Member, post: Post, body: str) -> Post:
         current.body = body
         current.html = render_markdown(body)
         current.edited_at = timezone.now()
-        changed = ["body", "html", "edited_at"]
+        changed = ["body", "html", "edited_at", "content_warnings"]
         if current.status == PostStatus.HIDDEN_FOR_REVIEW and current.auto_hides == 1:
             current.status = PostStatus.PUBLISHED
             changed.append("status")
@@ -553,6 +573,14 @@ def set_discreet_mode(*, member: Member, enabled: bool) -> None:
     with transaction.atomic():
         member.discreet_mode = enabled
         member.save(update_fields=["discreet_mode"])
+
+
+def set_content_warning_choices(*, member: Member, choices: Mapping[str, str]) -> None:
+    """Save the member's choice for each content warning (show, collapse or hide). Thread
+    pages hand it to the member's browser, which applies it; nothing is broadcast."""
+    with transaction.atomic():
+        member.content_warning_choices = content_warnings.reader_choices(choices)
+        member.save(update_fields=["content_warning_choices"])
 
 
 # --- Leaving: deleting an account (Settings › Your data) ---------------------------------

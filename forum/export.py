@@ -15,6 +15,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from forum.content_warnings import reader_choices
 from forum.models import BrowserSession, Member, Notification, Post, Thread
 
 FORMAT_VERSION = 1
@@ -34,7 +35,10 @@ def profile(member: Member) -> dict[str, Any]:
         "joined": _when(member.joined_at),
         "trust_level": member.trust_level,
         "suspended_until": _when(member.suspended_until),
-        "preferences": {"discreet_mode": member.discreet_mode},
+        "preferences": {
+            "discreet_mode": member.discreet_mode,
+            "content_warnings": reader_choices(member.content_warning_choices),
+        },
     }
 
 
@@ -56,6 +60,7 @@ def posts(member: Member) -> list[dict[str, Any]]:
             "created": _when(post.created_at),
             "edited": _when(post.edited_at),
             "deleted": _when(post.deleted_at),
+            "content_warnings": list(post.content_warnings or []),
             "body": post.body,
             "earlier_versions": [
                 {"written": _when(revision.written_at), "body": revision.body}

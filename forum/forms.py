@@ -13,6 +13,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from forum.content_warnings import ContentWarning, WarningChoice, normalise, reader_choices
 from forum.models import AnonymousPosting, Category, Member, Post, Thread
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
@@ -69,6 +70,27 @@ class BodyField(forms.CharField):
         return clean_body_text(super().clean(value) or "")
 
 
+class ContentWarningsField(forms.MultipleChoiceField):
+    """The content warnings an author puts on a post: boxes from the fixed list."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Content warnings"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Tick what this post talks about, so readers can choose when to read it. "
+                "Each reader decides whether such posts are shown, folded behind the "
+                "warning, or hidden."
+            ),
+        )
+        super().__init__(choices=ContentWarning.choices, required=False, **kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        return normalise(super().clean(value) or [])
+
+
 class SubmissionTokenField(forms.UUIDField):
     """A one-time token carried by a posting form, so sending it twice posts once."""
 
@@ -93,6 +115,7 @@ class PostingForm(forms.Form):
             "your pseudonym. You can still edit or delete it, and you are notified of replies."
         ),
     )
+    content_warnings = ContentWarningsField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,7 +169,14 @@ class ThreadForm(PostingForm):
     title = forms.CharField(label=_("Title"), max_length=settings.TITLE_MAX_LENGTH, strip=False)
     body = BodyField()
 
-    field_order = ["category", "title", "body", "anonymous", "submission_token"]
+    field_order = [
+        "category",
+        "title",
+        "body",
+        "content_warnings",
+        "anonymous",
+        "submission_token",
+    ]
 
     def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,6 +192,8 @@ class ReplyForm(PostingForm):
     # The post this reply quotes, carried from its Quote link, so its author is told.
     # Anything but the id of a live post of this thread cleans to None, never to an error.
     quote = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["body", "content_warnings", "anonymous"]
 
     def __init__(self, *args: Any, thread: Thread | None = None, **kwargs: Any) -> None:
         self.thread = thread
@@ -187,6 +219,7 @@ class ReplyForm(PostingForm):
 
 class EditPostForm(forms.Form):
     body = BodyField()
+    content_warnings = ContentWarningsField()
 
 
 class PseudonymField(forms.CharField):
@@ -327,3 +360,21 @@ class PreferencesForm(forms.Form):
     """Settings › Privacy on this device. An unticked box is simply absent from the POST."""
 
     discreet_mode = forms.BooleanField(label=_("Discreet mode"), required=False)
+
+
+class ContentWarningChoicesForm(forms.Form):
+    """Settings › Content warnings: one choice per warning (show, collapse or hide)."""
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = reader_choices(member.content_warning_choices)
+        for warning in ContentWarning:
+            self.fields[warning.value] = forms.ChoiceField(
+                label=warning.label,
+                choices=WarningChoice.choices,
+                initial=current[warning.value],
+                widget=forms.RadioSelect,
+            )
+
+    def choices(self) -> dict[str, str]:
+        return {warning.value: self.cleaned_data[warning.value] for warning in ContentWarning}

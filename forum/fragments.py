@@ -38,13 +38,15 @@ def _version(post: Post) -> str:
     # Everything the fragment shows, so an edited post or a renamed author is rendered
     # afresh: old text and old names are never served again. A post switched to
     # anonymous (or whose alias changed with the secret) is rendered afresh too; an
-    # anonymous post's version holds nothing of its account.
+    # anonymous post's version holds nothing of its account. Added or removed content
+    # warnings change the version too.
     facts = (
         post.edited_at,
         post.deleted_at,
         post.status,
         post.removal_guideline,
         post.is_anonymous,
+        tuple(post.content_warnings or ()),
         post.alias if post.is_anonymous else post.author.pseudonym,
     )
     return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forum.content_warnings import labels as content_warning_labels
 from forum.guidelines import Guideline
 from forum.pseudonyms import pseudonym_key
 
@@ -87,6 +88,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
     # Discreet mode: every tab shows a neutral title and icon, and no thread title appears
     # in the window title or in notifications; nothing is kept in browser storage.
     discreet_mode = models.BooleanField(_("discreet mode"), default=False)
+    # Content warnings: warning → "show", "collapse" or "hide" (forum.content_warnings).
+    # A warning left out is collapsed. Applied in the member's browser, never on the server.
+    content_warning_choices = models.JSONField(default=dict, blank=True)
 
     objects = MemberManager()
 
@@ -333,6 +337,7 @@ class PostQuerySet(models.QuerySet["Post"]):
                 "status",
                 "removal_guideline",
                 "is_anonymous",
+                "content_warnings",
                 "author__pseudonym",
                 # Whether an anonymous post is its thread's anonymous starter's
                 # (forum.aliases), from the same query.
@@ -414,6 +419,9 @@ class Post(models.Model):
     # How many times reports have hidden it: the first is lifted by its author's edit,
     # a second only by a moderator.
     auto_hides = models.PositiveSmallIntegerField(default=0)
+    # Content warnings (forum.content_warnings values, in the list's order), set by the
+    # author or added by a moderator. An opening post's warnings are its thread's.
+    content_warnings = models.JSONField(default=list, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -458,6 +466,10 @@ class Post(models.Model):
     def shows_text(self) -> bool:
         """Whether the shared fragment shows the words (not a tombstone)."""
         return self.deleted_at is None and self.status == PostStatus.PUBLISHED
+
+    @property
+    def content_warning_labels(self) -> list[str]:
+        return content_warning_labels(self.content_warnings or [])
 
     def removal_guideline_label(self) -> str:
         return str(Guideline(self.removal_guideline).label) if self.removal_guideline else ""

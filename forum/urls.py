@@ -46,6 +46,11 @@ urlpatterns = [
     path("settings/pseudonym/", account_views.rename, name="rename"),
     path("settings/recovery-codes/", account_views.regenerate_codes, name="regenerate_codes"),
     path("settings/preferences/", account_views.update_preferences, name="preferences"),
+    path(
+        "settings/content-warnings/",
+        account_views.update_content_warning_choices,
+        name="content_warning_choices",
+    ),
     path("settings/your-data/download/", account_views.export_data, name="export_data"),
     path("settings/your-data/delete/", account_views.delete_account, name="delete_account"),
     path(

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forum import actions, aliases
+from forum.content_warnings import reader_choices_json
 from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
 from forum.fragments import post_fragments, posts_for_viewer
@@ -91,7 +92,12 @@ def _preview(form: ReplyForm | ThreadForm | EditPostForm, request: HttpRequest) 
     if "preview" not in request.POST or not form.is_valid():
         return None
     body = form.cleaned_data["body"]
-    return Post(body=body, html=render_markdown(body))
+    # The preview names the chosen content warnings above the text, as readers see them.
+    return Post(
+        body=body,
+        html=render_markdown(body),
+        content_warnings=form.cleaned_data.get("content_warnings") or [],
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -145,6 +151,12 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         "page": page,
         "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator),
         "is_live": shown.status == ThreadStatus.PUBLISHED,
+        # The reader's content-warning choices, applied by their browser to the shared
+        # fragments (visitors: collapse for every warning). From the signed-in member's
+        # row already loaded: no query.
+        "content_warning_choices": reader_choices_json(
+            viewer.content_warning_choices if isinstance(viewer, Member) else None
+        ),
     }
     if isinstance(viewer, Member):
         # The member's own posts here that wait for approval: only they see them.
@@ -231,6 +243,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
                     submission_token=form.token(),
                     publish_anyway=form.publish_anyway_chosen(),
                     anonymous=form.anonymous_chosen(),
+                    warnings=form.cleaned_data["content_warnings"],
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))
@@ -288,6 +301,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                     quoted_post=form.cleaned_data["quote"],
                     publish_anyway=form.publish_anyway_chosen(),
                     anonymous=form.anonymous_chosen(),
+                    warnings=form.cleaned_data["content_warnings"],
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))
@@ -328,6 +342,7 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
                     editor=request.user,  # type: ignore[arg-type]
                     post=target,
                     body=form.cleaned_data["body"],
+                    warnings=form.cleaned_data["content_warnings"],
                 )
             except ActionRefused as refusal:
                 form.add_error(None, str(refusal))
@@ -335,7 +350,9 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
                 return redirect(target)
     else:
         preview = None
-        form = EditPostForm(initial={"body": target.body})
+        form = EditPostForm(
+            initial={"body": target.body, "content_warnings": target.content_warnings}
+        )
     return render(
         request, "forum/edit_post.html", {"post": target, "form": form, "preview": preview}
     )

@@ -26,7 +26,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from forum import actions as forum_actions
-from forum import broadcast, fragments
+from forum import broadcast, content_warnings, fragments
+from forum.content_warnings import ContentWarning
 from forum.exceptions import ActionRefused
 from forum.guidelines import Guideline, guideline_url
 from forum.markup import render_markdown
@@ -736,6 +737,50 @@ def edit_post(*, moderator: Member, post: Post, body: str, reason: str) -> Post:
             kind=Notice.Kind.POST_EDITED,
             post=current,
             reason=reason,
+        )
+        if current.status in (PostStatus.HELD, PostStatus.REJECTED):
+            transaction.on_commit(partial(fragments.forget_post, current.pk))
+        else:
+            _post_changed_on_commit(current.pk)
+    return current
+
+
+def add_content_warning(*, moderator: Member, post: Post, warning: str, reason: str) -> Post:
+    """Put a content warning on a post (a reason is required, for the log). The post stays
+    as its author wrote it; readers see the warning first, as each of them chose. The
+    author is told kindly: it is not a punishment."""
+    _require_moderator(moderator)
+    reason = _reason_required(reason)
+    if warning not in ContentWarning.values:
+        raise ActionRefused(_("Please choose a warning from the list."))
+    with transaction.atomic():
+        current = _lock_post(post)
+        if current.is_deleted:
+            raise ActionRefused(_("Its author already deleted this post."))
+        if warning in (current.content_warnings or []):
+            raise ActionRefused(_("The post already carries this warning."))
+        current.content_warnings = content_warnings.normalise(
+            [*(current.content_warnings or []), warning]
+        )
+        current.save(update_fields=["content_warnings"])
+        label = str(ContentWarning(warning).label)
+        _log_post(
+            moderator,
+            LogEntry.Action.ADD_CONTENT_WARNING,
+            current,
+            f"{label}: {reason}",
+        )
+        kindly = _(
+            "A moderator added the content warning “%(warning)s” to your post, so that "
+            "readers can choose when they are ready to read it. This is not a punishment "
+            "and nothing else changes: your post stays up, in your words. Thank you for "
+            "sharing it."
+        ) % {"warning": label}
+        _notify(
+            recipient_id=current.author_id,
+            kind=Notice.Kind.CONTENT_WARNING_ADDED,
+            post=current,
+            reason=f"{kindly}\n\n{reason}",
         )
         if current.status in (PostStatus.HELD, PostStatus.REJECTED):
             transaction.on_commit(partial(fragments.forget_post, current.pk))

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forum.content_warnings import ContentWarning
 from forum.forms import BodyField, clean_body_text
 from forum.guidelines import Guideline
 from forum.models import Category, TrustLevel
@@ -160,6 +161,16 @@ class ReasonForm(forms.Form):
 class ReasonGuidelineForm(forms.Form):
     reason = ReasonField()
     guideline = GuidelineField()
+
+
+class ContentWarningForm(forms.Form):
+    warning = forms.ChoiceField(label=_("Content warning to add"), choices=ContentWarning.choices)
+    reason = ReasonField(
+        help_text=_(
+            "It goes in the log, and the author reads it in a kind notice saying this is "
+            "not a punishment."
+        )
+    )
 
 
 class ModeratorEditForm(forms.Form):

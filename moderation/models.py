@@ -171,6 +171,10 @@ class Notice(models.Model):
         SUSPENSION_LIFTED = "suspension_lifted", _("You can post again")
         APPEAL_DECIDED = "appeal_decided", _("Your request for a review was answered")
         AUTHOR_REVEALED = "author_revealed", _("Moderators saw who wrote an anonymous post")
+        CONTENT_WARNING_ADDED = (
+            "content_warning_added",
+            _("A moderator added a content warning to one of your posts"),
+        )
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notices"
@@ -252,6 +256,7 @@ class LogEntry(models.Model):
         SUSPEND_AUTHOR = "suspend_author", _("Suspended the author of an anonymous post")
         REQUEST_REVEAL = "request_reveal", _("Asked to see who wrote an anonymous post")
         APPROVE_REVEAL = "approve_reveal", _("Approved seeing who wrote an anonymous post")
+        ADD_CONTENT_WARNING = "add_content_warning", _("Added a content warning to a post")
 
     # None when an operator acted from the command line.
     moderator = models.ForeignKey(

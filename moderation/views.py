@@ -44,6 +44,7 @@ from moderation.forms import (
     DECISIONS,
     AppealForm,
     CodeForm,
+    ContentWarningForm,
     DecisionForm,
     ModeratorEditForm,
     MoveThreadForm,
@@ -719,6 +720,7 @@ POST_FORMS: dict[str, type[forms.Form]] = {
     "hide": ReasonGuidelineForm,
     "restore": ReasonForm,
     "edit": ModeratorEditForm,
+    "content_warning": ContentWarningForm,
     # The author of an anonymous post, acted on without being shown.
     "warn_author": ReasonGuidelineForm,
     "suspend_author": SuspendForm,
@@ -763,6 +765,15 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                         moderator=moderator, post=target, body=data["body"], reason=data["reason"]
                     ),
                     _("The post is edited; its author is told."),
+                ),
+                "content_warning": (
+                    lambda data: actions.add_content_warning(
+                        moderator=moderator,
+                        post=target,
+                        warning=data["warning"],
+                        reason=data["reason"],
+                    ),
+                    _("The warning is on the post; its author has a kind notice."),
                 ),
                 "warn_author": (
                     lambda data: actions.warn_author_of_post(

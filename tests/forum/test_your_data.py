@@ -133,7 +133,8 @@ def test_the_download_holds_the_members_own_data_and_nobody_elses(story: Story) 
     data = json.loads(text)
 
     assert data["profile"]["pseudonym"] == NAME
-    assert data["profile"]["preferences"] == {"discreet_mode": False}
+    assert data["profile"]["preferences"]["discreet_mode"] is False
+    assert set(data["profile"]["preferences"]["content_warnings"].values()) == {"collapse"}
     by_id = {post["id"]: post for post in data["posts"]}
     assert set(by_id) == set(Post.objects.filter(author=story.member).values_list("pk", flat=True))
     assert by_id[story.anonymous_reply.pk]["anonymous"] is True
