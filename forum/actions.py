@@ -466,7 +466,9 @@ def edit_post(
         _check_may_edit(editor)
         body = screening.screen_edit(author=editor, body=body)
         chosen = (
-            current.content_warnings if warnings is None else content_warnings.normalise(warnings)
+            current.content_warnings
+            if warnings is None
+            else content_warnings.normalise([*warnings, *current.moderator_warnings])
         )
         if current.body == body:
             if chosen != current.content_warnings:

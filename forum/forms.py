@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -13,7 +14,13 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from forum.content_warnings import ContentWarning, WarningChoice, normalise, reader_choices
+from forum.content_warnings import (
+    ContentWarning,
+    WarningChoice,
+    labels,
+    normalise,
+    reader_choices,
+)
 from forum.models import AnonymousPosting, Category, Member, Post, Thread
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
@@ -220,6 +227,15 @@ class ReplyForm(PostingForm):
 class EditPostForm(forms.Form):
     body = BodyField()
     content_warnings = ContentWarningsField()
+
+    def __init__(self, *args: Any, moderator_warnings: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if moderator_warnings:
+            # forum.actions.edit_post keeps them whatever is ticked; the form says so.
+            field = self.fields["content_warnings"]
+            field.help_text = _(
+                "%(help)s A moderator added “%(added)s”: it stays on this post."
+            ) % {"help": field.help_text, "added": "”, “".join(labels(moderator_warnings))}
 
 
 class PseudonymField(forms.CharField):

@@ -422,6 +422,9 @@ class Post(models.Model):
     # Content warnings (forum.content_warnings values, in the list's order), set by the
     # author or added by a moderator. An opening post's warnings are its thread's.
     content_warnings = models.JSONField(default=list, blank=True)
+    # The warnings among those that a moderator added: they stay through the author's
+    # edits, so unticking a box cannot undo a moderator's decision.
+    moderator_warnings = models.JSONField(default=list, blank=True)
 
     objects = PostQuerySet.as_manager()
 

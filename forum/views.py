@@ -334,7 +334,7 @@ def _own_post(request: HttpRequest, post_id: int) -> Post:
 def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     target = _own_post(request, post_id)
     if request.method == "POST":
-        form = EditPostForm(request.POST)
+        form = EditPostForm(request.POST, moderator_warnings=target.moderator_warnings)
         preview = _preview(form, request)
         if preview is None and form.is_valid():
             try:
@@ -351,7 +351,8 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     else:
         preview = None
         form = EditPostForm(
-            initial={"body": target.body, "content_warnings": target.content_warnings}
+            initial={"body": target.body, "content_warnings": target.content_warnings},
+            moderator_warnings=target.moderator_warnings,
         )
     return render(
         request, "forum/edit_post.html", {"post": target, "form": form, "preview": preview}

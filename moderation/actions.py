@@ -762,7 +762,10 @@ def add_content_warning(*, moderator: Member, post: Post, warning: str, reason: 
         current.content_warnings = content_warnings.normalise(
             [*(current.content_warnings or []), warning]
         )
-        current.save(update_fields=["content_warnings"])
+        current.moderator_warnings = content_warnings.normalise(
+            [*current.moderator_warnings, warning]
+        )
+        current.save(update_fields=["content_warnings", "moderator_warnings"])
         label = str(ContentWarning(warning).label)
         _log_post(
             moderator,
@@ -773,8 +776,8 @@ def add_content_warning(*, moderator: Member, post: Post, warning: str, reason: 
         kindly = _(
             "A moderator added the content warning “%(warning)s” to your post, so that "
             "readers can choose when they are ready to read it. This is not a punishment "
-            "and nothing else changes: your post stays up, in your words. Thank you for "
-            "sharing it."
+            "and nothing else changes: your post stays up, in your words, and the warning "
+            "stays when you edit it. Thank you for sharing it."
         ) % {"warning": label}
         _notify(
             recipient_id=current.author_id,
