@@ -21,32 +21,44 @@ from forum import aliases
 from forum.models import Block, CategoryMute, HiddenAuthor, Member, Post, Thread, ThreadMute
 
 
-def notifiable_recipients(*, post: Post, candidates: Iterable[int]) -> set[int]:
-    """Of the members who would be told about `post` (by id), those who want to be: not
-    its own author, nobody who muted its thread or its thread's category, nobody who
-    blocked its author when it is a named post, nobody who hid its alias in its thread
-    when it is anonymous. One query, whatever the number of candidates.
+def notifiable_recipients(
+    *,
+    post: Post,
+    candidates: Iterable[int],
+    actor_id: int | None = None,
+    actor_named: bool | None = None,
+) -> set[int]:
+    """Of the members who would be told about `post` (by id), those who want to be.
 
-    Every kind of notification about a post goes through here. An anonymous post ignores
-    blocks on purpose: a missing notification would link the alias to the account.
+    `actor_id` is whose act it is: by default the post's author (a reply, a quote, a new
+    entry); another member for an act on the post (a reaction). The actor is never told
+    of their own act. `actor_named`: whether the act shows the actor's pseudonym (by
+    default, whether the post is named); pass False for an act that shows no name.
+
+    Left out: whoever muted the post's thread or its category; whoever blocked the actor,
+    only when the act shows the actor's pseudonym; whoever hid the post's alias in its
+    thread, only for the act of writing an anonymous post. A block never silences what
+    shows no name: the missing notification would tell the blocker who is behind it.
+    One query, whatever the number of candidates.
     """
-    wanted = set(candidates) - {post.author_id}
+    actor = post.author_id if actor_id is None else actor_id
+    named = (not post.is_anonymous) if actor_named is None else actor_named
+    wanted = set(candidates) - {actor}
     if not wanted:
         return set()
-    thread = Thread.objects.filter(pk=post.thread_id).values("category_id")[:1]
-    muted = Exists(ThreadMute.objects.filter(member=OuterRef("pk"), thread_id=post.thread_id))
-    muted_category = Exists(CategoryMute.objects.filter(member=OuterRef("pk"), category_id=thread))
-    if post.is_anonymous:
-        turned_away = Exists(
-            HiddenAuthor.objects.filter(
-                member=OuterRef("pk"), thread_id=post.thread_id, author_id=post.author_id
-            )
+    category = Thread.objects.filter(pk=post.thread_id).values("category_id")[:1]
+    told = (
+        Member.objects.filter(pk__in=wanted)
+        .exclude(Exists(ThreadMute.objects.filter(member=OuterRef("pk"), thread_id=post.thread_id)))
+        .exclude(Exists(CategoryMute.objects.filter(member=OuterRef("pk"), category_id=category)))
+    )
+    if named:
+        told = told.exclude(Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked_id=actor)))
+    elif post.is_anonymous and actor == post.author_id:
+        hid = HiddenAuthor.objects.filter(
+            member=OuterRef("pk"), thread_id=post.thread_id, author_id=actor
         )
-    else:
-        turned_away = Exists(
-            Block.objects.filter(blocker=OuterRef("pk"), blocked_id=post.author_id)
-        )
-    told = Member.objects.filter(pk__in=wanted).exclude(muted | muted_category | turned_away)
+        told = told.exclude(Exists(hid))
     return set(told.values_list("pk", flat=True))
 
 
@@ -59,7 +71,7 @@ def hidden_aliases(member: Member, thread: Thread) -> list[str]:
     """The aliases this member hid in this thread, as the thread's posts show them.
 
     Only aliases: the page carries them, and an alias is already public text on its
-    posts. One query, and one more to number colliding aliases when there are any.
+    posts. One query, and one more (to number colliding aliases) when there are any.
     """
     author_ids = list(
         HiddenAuthor.objects.filter(member=member, thread=thread).values_list(
@@ -69,16 +81,7 @@ def hidden_aliases(member: Member, thread: Thread) -> list[str]:
     if not author_ids:
         return []
     numbers = aliases.collision_numbers({thread.pk})
-    return sorted(alias_in(thread, author_id, numbers) for author_id in author_ids)
-
-
-def alias_in(thread: Thread, author_id: int, numbers: dict[tuple[int, int], int]) -> str:
-    """What an anonymous author's posts in `thread` are shown under (forum.aliases)."""
-    if thread.is_anonymous and author_id == thread.author_id:
-        return aliases.starter_alias(thread)
-    number = numbers.get((thread.pk, author_id), 1)
-    alias = aliases.base_alias(thread.pk, author_id)
-    return alias if number <= 1 else f"{alias} {number}"
+    return sorted(aliases.alias_in(thread, author_id, numbers) for author_id in author_ids)
 
 
 def hidden_authors_listed(member: Member) -> list[tuple[HiddenAuthor, str]]:
@@ -98,7 +101,7 @@ def hidden_authors_listed(member: Member) -> list[tuple[HiddenAuthor, str]]:
         .order_by("-created_at", "-id")
     )
     numbers = aliases.collision_numbers({row.thread_id for row in rows}) if rows else {}
-    return [(row, alias_in(row.thread, row.author_id, numbers)) for row in rows]
+    return [(row, aliases.alias_in(row.thread, row.author_id, numbers)) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,8 @@ class SeenBy:
 
     @classmethod
     def of(cls, viewer: Member | AnonymousUser, thread: Thread) -> SeenBy:
-        """Two queries for a member (a third when a hidden alias needs numbering), none
-        for a visitor."""
+        """Two queries for a member (a third when they hid an author here), none for a
+        visitor."""
         if not isinstance(viewer, Member):
             return cls()
         return cls(

@@ -416,3 +416,23 @@ def test_lists_cost_no_extra_query_for_muting(
     expected = HOME_QUERIES["member"] if path == "/" else CATEGORY_QUERIES["member"]
     with django_assert_num_queries(expected):
         client.get(path)
+
+
+def test_notifiable_recipients_for_an_act_on_a_post_follows_its_actor(
+    make_thread: ThreadFactory, reader: Member, unkind: Member
+) -> None:
+    """How other kinds (a reaction) ask: the post's author is told unless they blocked
+    the actor, and only when the act shows the actor's name."""
+    post = make_thread(author=reader).posts.get()
+    actions.block_member(member=reader, post=make_thread(author=unkind, title="Theirs").posts.get())
+    named = people.notifiable_recipients(
+        post=post, candidates=[reader.pk], actor_id=unkind.pk, actor_named=True
+    )
+    nameless = people.notifiable_recipients(
+        post=post, candidates=[reader.pk], actor_id=unkind.pk, actor_named=False
+    )
+    assert named == set()
+    assert nameless == {reader.pk}
+    assert (
+        people.notifiable_recipients(post=post, candidates=[unkind.pk], actor_id=unkind.pk) == set()
+    )
