@@ -115,8 +115,10 @@ def viewer_actions(
     others = post.author_id != viewer.pk and post.shows_text
     is_blocked = others and not post.is_anonymous and post.author.pseudonym in seen.blocked
     may_block = others and not post.is_anonymous and not is_blocked
-    may_hide_author = others and post.is_anonymous and post.alias not in seen.hidden
-    if not any((is_author, may_read_history, moderates, is_blocked, may_block, may_hide_author)):
+    is_hidden_author = others and post.is_anonymous and post.alias in seen.hidden
+    may_hide_author = others and post.is_anonymous and not is_hidden_author
+    people_controls = (is_blocked, may_block, is_hidden_author, may_hide_author)
+    if not any((is_author, may_read_history, moderates, *people_controls)):
         return ""
     return render_to_string(
         "forum/thread.html#viewer_actions",
@@ -127,6 +129,7 @@ def viewer_actions(
             "moderates": moderates,
             "is_blocked": is_blocked,
             "may_block": may_block,
+            "is_hidden_author": is_hidden_author,
             "may_hide_author": may_hide_author,
         },
     )

@@ -294,6 +294,7 @@ def test_hide_author_folds_that_alias_in_that_thread_only(
     assert page_data(page, "hidden-aliases") == [alias]
     assert page_data(page, "blocked-pseudonyms") == []
     assert f'href="/p/{anonymous_reply.pk}/hide-author/"' not in page
+    assert "You hid this author in this thread." in page
     # The anonymous post and the reader's controls beside it name the alias only (the
     # same member's named reply, above it, shows their pseudonym as it does to everyone).
     fragment, after = page.split(f'id="post-{anonymous_reply.pk}"', 1)[1].split("</article>", 1)
