@@ -21,21 +21,26 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import broadcast, content_warnings, fragments, ratelimits, recovery
+from forum import broadcast, content_warnings, fragments, people, ratelimits, recovery
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
     PLACED_POST_STATUSES,
     AnonymousPosting,
+    Block,
     BrowserSession,
     Category,
+    CategoryMute,
+    HiddenAuthor,
     Member,
     Notification,
+    Perspective,
     Post,
     PostRevision,
     PostStatus,
     RecoveryCode,
     Thread,
+    ThreadMute,
     ThreadStatus,
     TrustLevel,
 )
@@ -238,6 +243,16 @@ def _anonymous_under(policy: str, chosen: bool) -> bool:
     return chosen
 
 
+def _perspective_shown(author: Member, anonymous: bool, chosen: bool) -> str:
+    """The label an anonymous post keeps: the author's perspective now, only when they
+    ticked it for this post. A named post keeps none: it shows its author's current one.
+
+    Frozen at posting time on purpose: were anonymous posts to follow the account's
+    perspective, a change would flip the labels of the member's named posts and of their
+    anonymous ones at the same moment, linking the aliases to the account."""
+    return author.perspective if anonymous and chosen else ""
+
+
 def start_thread(
     *,
     author: Member,
@@ -248,6 +263,7 @@ def start_thread(
     publish_anyway: bool = False,
     anonymous: bool = False,
     warnings: Sequence[str] = (),
+    show_perspective: bool = False,
 ) -> Thread:
     """Open a thread with its first post. Sending the same form twice opens it once.
 
@@ -288,6 +304,7 @@ def start_thread(
                 is_anonymous=anonymous,
                 status=PostStatus.HELD if held else PostStatus.PUBLISHED,
                 content_warnings=content_warnings.normalise(warnings),
+                perspective=_perspective_shown(author, anonymous, show_perspective),
             )
             if held:
                 screening.hold_for_review(post=post, verdict=verdict)
@@ -319,7 +336,8 @@ def _notify_about_reply(
     ):
         kinds[quoted_post.author_id] = Notification.Kind.QUOTED_YOU
     kinds.setdefault(thread.author_id, Notification.Kind.REPLY_IN_YOUR_THREAD)
-    kinds.pop(post.author_id, None)
+    told = people.notifiable_recipients(post=post, candidates=kinds)
+    kinds = {member_id: kind for member_id, kind in kinds.items() if member_id in told}
     if not kinds:
         return
     Notification.objects.bulk_create(
@@ -340,6 +358,7 @@ def post_reply(
     publish_anyway: bool = False,
     anonymous: bool = False,
     warnings: Sequence[str] = (),
+    show_perspective: bool = False,
 ) -> Post:
     """Add a reply. Sending the same form twice adds it once.
 
@@ -374,8 +393,10 @@ def post_reply(
             policy = Category.objects.values_list("anonymous_posting", flat=True).get(
                 pk=locked_thread.category_id
             )
+            anonymous = _anonymous_under(policy, anonymous)
             post = Post.objects.create(
-                is_anonymous=_anonymous_under(policy, anonymous),
+                is_anonymous=anonymous,
+                perspective=_perspective_shown(author, anonymous, show_perspective),
                 thread=locked_thread,
                 author=author,
                 body=verdict.body,
@@ -748,3 +769,89 @@ def _announce_changed_posts(post_ids: list[int]) -> None:
     placed = Post.objects.filter(pk__in=post_ids, status__in=PLACED_POST_STATUSES)
     for post_id in placed.values_list("pk", flat=True):
         broadcast.post_changed(post_id)
+
+
+# --- Mute, block, hide an anonymous author, perspective (Settings › People) --------------
+
+
+def mute_thread(*, member: Member, thread: Thread) -> None:
+    """The thread leaves the member's lists and tells them nothing more. Notifications
+    they already had stay: what was told is not taken back. Muting twice is muting."""
+    with transaction.atomic():
+        ThreadMute.objects.get_or_create(member=member, thread=thread)
+
+
+def unmute_thread(*, member: Member, thread: Thread) -> None:
+    with transaction.atomic():
+        ThreadMute.objects.filter(member=member, thread=thread).delete()
+
+
+def mute_category(*, member: Member, category: Category) -> None:
+    """The category's threads leave the member's lists and tell them nothing more."""
+    with transaction.atomic():
+        CategoryMute.objects.get_or_create(member=member, category=category)
+
+
+def unmute_category(*, member: Member, category: Category) -> None:
+    with transaction.atomic():
+        CategoryMute.objects.filter(member=member, category=category).delete()
+
+
+def block_member(*, member: Member, post: Post) -> Member:
+    """Block the author of a named post: their named posts fold away for the member, and
+    they stop notifying them. Nothing tells the blocked member. Returns whom.
+
+    Only from a named post: an anonymous post's author is hidden even from this, so its
+    refusal is the same whoever wrote it (hide_anonymous_author is offered instead)."""
+    with transaction.atomic():
+        current = Post.objects.select_related("author").get(pk=post.pk)
+        if current.is_anonymous:
+            raise ActionRefused(
+                _("This post is anonymous. You can hide its author in this thread instead.")
+            )
+        if current.author_id == member.pk:
+            raise ActionRefused(_("You cannot block yourself."))
+        Block.objects.get_or_create(blocker=member, blocked=current.author)
+    return current.author
+
+
+def unblock_member(*, member: Member, blocked: Member) -> None:
+    with transaction.atomic():
+        Block.objects.filter(blocker=member, blocked=blocked).delete()
+
+
+def hide_anonymous_author(*, member: Member, post: Post) -> None:
+    """Hide the alias of an anonymous post in its thread: every post under that alias
+    there folds away for the member and stops notifying them. The account behind it is
+    stored to recognise its posts, and shown nowhere."""
+    with transaction.atomic():
+        current = Post.objects.get(pk=post.pk)
+        if not current.is_anonymous:
+            raise ActionRefused(_("This post is not anonymous. You can block its author."))
+        if current.author_id == member.pk:
+            raise ActionRefused(_("This is your own post."))
+        HiddenAuthor.objects.get_or_create(
+            member=member, thread_id=current.thread_id, author_id=current.author_id
+        )
+
+
+def show_anonymous_author(*, member: Member, hidden: HiddenAuthor) -> None:
+    with transaction.atomic():
+        HiddenAuthor.objects.filter(pk=hidden.pk, member=member).delete()
+
+
+def set_perspective(*, member: Member, perspective: str) -> None:
+    """How the member's named posts are framed from now on ("" for nothing). Their
+    anonymous posts keep the label they were posted with, if any (_perspective_shown)."""
+    if perspective and perspective not in Perspective.values:
+        raise ActionRefused(_("Please choose one of the perspectives offered."))
+    with transaction.atomic():
+        member.perspective = perspective
+        member.save(update_fields=["perspective"])
+        named = list(Post.objects.public_of(member).values_list("pk", flat=True))
+        transaction.on_commit(partial(_forget_posts, named))
+
+
+def _forget_posts(post_ids: list[int]) -> None:
+    for post_id in post_ids:
+        fragments.forget_post(post_id)

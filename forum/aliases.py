@@ -127,3 +127,11 @@ def post_alias(post: Post) -> str:
         return ""
     assign([post])
     return str(post.alias)
+
+
+def alias_in(thread: Thread, member_id: int, numbers: dict[tuple[int, int], int]) -> str:
+    """What a member's anonymous posts in `thread` show, without a post at hand (a hidden
+    author in Settings › People). `numbers`: collision_numbers for the thread."""
+    if thread.is_anonymous and member_id == thread.author_id:
+        return starter_alias(thread)
+    return _numbered(base_alias(thread.pk, member_id), numbers.get((thread.pk, member_id), 1))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from forum.content_warnings import reader_choices
 from forum.models import BrowserSession, Member, Notification, Post, Thread
+from forum.people import hidden_authors_listed
 
 FORMAT_VERSION = 1
 
@@ -157,6 +158,37 @@ def browser_sessions(member: Member) -> list[dict[str, Any]]:
     ]
 
 
+def people_choices(member: Member) -> dict[str, Any]:
+    """Their perspective and whom and what they muted, blocked or hid. Blocked members by
+    the pseudonym the member sees; a hidden anonymous author by thread and alias only,
+    never the account behind it."""
+    return {
+        "perspective": member.perspective,
+        "muted_threads": [
+            {"thread_id": row["thread_id"], "muted": _when(row["created_at"])}
+            for row in member.thread_mutes.order_by("created_at", "id").values(
+                "thread_id", "created_at"
+            )
+        ],
+        "muted_categories": [
+            {"category": row["category__slug"], "muted": _when(row["created_at"])}
+            for row in member.category_mutes.order_by("created_at", "id").values(
+                "category__slug", "created_at"
+            )
+        ],
+        "blocked": [
+            {"pseudonym": row["blocked__pseudonym"], "blocked": _when(row["created_at"])}
+            for row in member.blocks_made.order_by("created_at", "id").values(
+                "blocked__pseudonym", "created_at"
+            )
+        ],
+        "hidden_anonymous_authors": [
+            {"thread_id": hidden.thread_id, "alias": alias, "hidden": _when(hidden.created_at)}
+            for hidden, alias in hidden_authors_listed(member)
+        ],
+    }
+
+
 def member_data(member: Member) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
@@ -168,6 +200,7 @@ def member_data(member: Member) -> dict[str, Any]:
         "reports_filed": reports_filed(member),
         "moderation_notices": moderation_notices(member),
         "browser_sessions": browser_sessions(member),
+        "people": people_choices(member),
     }
 
 

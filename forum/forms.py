@@ -21,7 +21,7 @@ from forum.content_warnings import (
     normalise,
     reader_choices,
 )
-from forum.models import AnonymousPosting, Category, Member, Post, Thread
+from forum.models import AnonymousPosting, Category, Member, Perspective, Post, Thread
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
 # C0 and C1 control characters, except the line breaks and tab that text may carry.
@@ -123,6 +123,14 @@ class PostingForm(forms.Form):
         ),
     )
     content_warnings = ContentWarningsField()
+    show_perspective = forms.BooleanField(
+        label=_("Show my perspective on this post if it is anonymous"),
+        required=False,
+        help_text=_(
+            "Your perspective (chosen in Settings) always shows beside your pseudonym. An "
+            "anonymous post shows it only if you tick this, and keeps it as it is now."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +144,7 @@ class PostingForm(forms.Form):
         forum.actions applies the policy again, so a forged field changes nothing."""
         if policy == AnonymousPosting.OFF:
             del self.fields["anonymous"]
+            del self.fields["show_perspective"]
         elif policy == AnonymousPosting.ALWAYS:
             field = self.fields["anonymous"]
             field.disabled = True
@@ -147,6 +156,9 @@ class PostingForm(forms.Form):
 
     def anonymous_chosen(self) -> bool:
         return bool(self.cleaned_data.get("anonymous"))
+
+    def perspective_chosen(self) -> bool:
+        return bool(self.cleaned_data.get("show_perspective"))
 
     def ask_to_confirm(self, warning: str) -> None:
         """The screening found details that could identify someone: say so, keep the
@@ -182,6 +194,7 @@ class ThreadForm(PostingForm):
         "body",
         "content_warnings",
         "anonymous",
+        "show_perspective",
         "submission_token",
     ]
 
@@ -200,7 +213,7 @@ class ReplyForm(PostingForm):
     # Anything but the id of a live post of this thread cleans to None, never to an error.
     quote = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ["body", "content_warnings", "anonymous"]
+    field_order = ["body", "content_warnings", "anonymous", "show_perspective"]
 
     def __init__(self, *args: Any, thread: Thread | None = None, **kwargs: Any) -> None:
         self.thread = thread
@@ -394,3 +407,18 @@ class ContentWarningChoicesForm(forms.Form):
 
     def choices(self) -> dict[str, str]:
         return {warning.value: self.cleaned_data[warning.value] for warning in ContentWarning}
+
+
+class PerspectiveForm(forms.Form):
+    """Settings › People: how the member's posts are framed."""
+
+    perspective = forms.ChoiceField(
+        label=_("Your perspective"),
+        choices=[("", _("Nothing (the default)")), *Perspective.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A small label beside your pseudonym on your posts, so readers know whose side "
+            "of the story they are reading. Nobody checks it."
+        ),
+    )

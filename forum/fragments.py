@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 
 from forum.aliases import assign as assign_aliases
 from forum.models import Member, Post
+from forum.people import SeenBy
 
 logger = logging.getLogger("ownpace.fragments")
 
@@ -48,6 +49,8 @@ def _version(post: Post) -> str:
         post.is_anonymous,
         tuple(post.content_warnings or ()),
         post.alias if post.is_anonymous else post.author.pseudonym,
+        # An anonymous post's label is its own, frozen; a named post's is its author's.
+        post.perspective_label,
     )
     return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
@@ -95,13 +98,27 @@ def forget_post(post_id: int) -> None:
 
 
 def viewer_actions(
-    post: Post, viewer: Member, *, reads_every_history: bool, moderates: bool = False
+    post: Post,
+    viewer: Member,
+    *,
+    reads_every_history: bool,
+    moderates: bool = False,
+    seen: SeenBy | None = None,
 ) -> str:
     if post.is_deleted:
         return ""
+    seen = seen or SeenBy()
     is_author = post.author_id == viewer.pk and not post.is_removed
     may_read_history = post.edited_at is not None and (is_author or reads_every_history)
-    if not (is_author or may_read_history or moderates):
+    # Someone else's post the member reads: a named one's author can be blocked, an
+    # anonymous one's alias hidden in this thread (never blocked: forum.people).
+    others = post.author_id != viewer.pk and post.shows_text
+    is_blocked = others and not post.is_anonymous and post.author.pseudonym in seen.blocked
+    may_block = others and not post.is_anonymous and not is_blocked
+    is_hidden_author = others and post.is_anonymous and post.alias in seen.hidden
+    may_hide_author = others and post.is_anonymous and not is_hidden_author
+    people_controls = (is_blocked, may_block, is_hidden_author, may_hide_author)
+    if not any((is_author, may_read_history, moderates, *people_controls)):
         return ""
     return render_to_string(
         "forum/thread.html#viewer_actions",
@@ -110,6 +127,10 @@ def viewer_actions(
             "is_author": is_author,
             "may_read_history": may_read_history,
             "moderates": moderates,
+            "is_blocked": is_blocked,
+            "may_block": may_block,
+            "is_hidden_author": is_hidden_author,
+            "may_hide_author": may_hide_author,
         },
     )
 
@@ -135,7 +156,11 @@ class ShownPost:
 
 
 def posts_for_viewer(
-    posts: Sequence[Post], viewer: Member | AnonymousUser, *, moderates: bool = False
+    posts: Sequence[Post],
+    viewer: Member | AnonymousUser,
+    *,
+    moderates: bool = False,
+    seen: SeenBy | None = None,
 ) -> list[ShownPost]:
     """The thread page's posts, each with the links this viewer may use on it.
 
@@ -157,7 +182,11 @@ def posts_for_viewer(
         ShownPost(
             fragment=fragment,
             viewer_actions=viewer_actions(
-                post, viewer, reads_every_history=reads_every_history, moderates=moderates
+                post,
+                viewer,
+                reads_every_history=reads_every_history,
+                moderates=moderates,
+                seen=seen,
             ),
             under_review=under_review(post, viewer, moderates=moderates),
         )

@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission, PermissionsMixin
 from django.contrib.sessions.models import Session
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +91,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     # Content warnings: warning → "show", "collapse" or "hide" (forum.content_warnings).
     # A warning left out is collapsed. Applied in the member's browser, never on the server.
     content_warning_choices = models.JSONField(default=dict, blank=True)
+    # How the member's named posts are framed (forum.models.Perspective); "" frames nothing.
+    perspective = models.CharField(_("perspective"), max_length=32, blank=True, default="")
 
     objects = MemberManager()
 
@@ -195,6 +197,14 @@ class CategoryQuerySet(models.QuerySet["Category"]):
             return self
         return self.filter(is_public=True)
 
+    def with_mute_of(self, user: Member | AnonymousUser) -> CategoryQuerySet:
+        """Each category with `is_muted`: whether this member muted it (never, for a
+        visitor), in the same query."""
+        if not user.is_authenticated:
+            return self.annotate(is_muted=Value(False))
+        muted = CategoryMute.objects.filter(member_id=user.pk, category=OuterRef("pk"))
+        return self.annotate(is_muted=Exists(muted))
+
     def with_activity(self) -> CategoryQuerySet:
         # Only published threads count: a held or removed one is not in the lists.
         listed = Q(threads__status="published")
@@ -228,6 +238,9 @@ class Category(models.Model):
 
     objects = CategoryQuerySet.as_manager()
 
+    # Whether the viewer muted it, where CategoryQuerySet.with_mute_of annotated it.
+    is_muted: bool
+
     class Meta:
         ordering = ["position", "name"]
         verbose_name = _("category")
@@ -250,6 +263,33 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
         """The threads lists show: published ones (a held thread waits for approval,
         rejected and removed ones are gone from the lists)."""
         return self.filter(status=ThreadStatus.PUBLISHED)
+
+    def without_muted_threads(self, user: Member | AnonymousUser) -> ThreadQuerySet:
+        """Less the threads this member muted one by one (a category page's list)."""
+        if not user.is_authenticated:
+            return self
+        muted = ThreadMute.objects.filter(member_id=user.pk, thread=OuterRef("pk"))
+        return self.exclude(Exists(muted))
+
+    def unmuted_for(self, user: Member | AnonymousUser) -> ThreadQuerySet:
+        """Less the threads this member muted, one by one or with their category: what
+        every list of threads across categories shows them."""
+        if not user.is_authenticated:
+            return self
+        muted = CategoryMute.objects.filter(member_id=user.pk, category=OuterRef("category_id"))
+        return self.without_muted_threads(user).exclude(Exists(muted))
+
+    def with_mute_of(self, user: Member | AnonymousUser) -> ThreadQuerySet:
+        """Each thread with `is_muted`: whether this member muted it, in the same query."""
+        if not user.is_authenticated:
+            return self.annotate(is_muted=Value(False))
+        muted = ThreadMute.objects.filter(member_id=user.pk, thread=OuterRef("pk"))
+        return self.annotate(is_muted=Exists(muted))
+
+    def started_with_perspective(self, perspective: str) -> ThreadQuerySet:
+        """Threads opened under a pseudonym whose member frames their posts so. Anonymous
+        threads never match: the account's perspective must not sort an alias."""
+        return self.filter(is_anonymous=False, author__perspective=perspective)
 
     def for_listing(self) -> ThreadQuerySet:
         return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
@@ -338,7 +378,9 @@ class PostQuerySet(models.QuerySet["Post"]):
                 "removal_guideline",
                 "is_anonymous",
                 "content_warnings",
+                "perspective",
                 "author__pseudonym",
+                "author__perspective",
                 # Whether an anonymous post is its thread's anonymous starter's
                 # (forum.aliases), from the same query.
                 "thread__author",
@@ -425,6 +467,9 @@ class Post(models.Model):
     # The warnings among those that a moderator added: they stay through the author's
     # edits, so unticking a box cannot undo a moderator's decision.
     moderator_warnings = models.JSONField(default=list, blank=True)
+    # An anonymous post's perspective label, kept as it was when posted and only when its
+    # author ticked "show my perspective" (named posts show their author's current one).
+    perspective = models.CharField(max_length=32, blank=True, default="")
 
     objects = PostQuerySet.as_manager()
 
@@ -476,6 +521,13 @@ class Post(models.Model):
 
     def removal_guideline_label(self) -> str:
         return str(Guideline(self.removal_guideline).label) if self.removal_guideline else ""
+
+    @property
+    def perspective_label(self) -> str:
+        """The label beside the author's name: an anonymous post's own, frozen when it was
+        posted; a named post's author's as it is now."""
+        chosen = self.perspective if self.is_anonymous else self.author.perspective
+        return str(Perspective(chosen).label) if chosen in Perspective.values else ""
 
 
 class PostRevision(models.Model):
@@ -581,3 +633,98 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+# --- Mute, block, hide an anonymous author, perspective (issue 6, points 8 and 9) --------
+
+
+class Perspective(models.TextChoices):
+    """How a member frames their posts: a small label beside their name. Nothing checks
+    it, and "practitioner" says so."""
+
+    LIVING_WITH_VAGINISMUS = "living_with_vaginismus", _("living with vaginismus")
+    PARTNER = "partner", _("partner")
+    PRACTITIONER = "practitioner", _("practitioner (not verified)")
+
+
+class ThreadMute(models.Model):
+    """A member muted a thread: it leaves their lists and tells them nothing more."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="thread_mutes")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="mutes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "thread"], name="one_mute_per_thread")
+        ]
+        verbose_name = _("muted thread")
+        verbose_name_plural = _("muted threads")
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} muted thread {self.thread_id}"
+
+
+class CategoryMute(models.Model):
+    """A member muted a category: its threads leave their lists and notifications."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="category_mutes")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="mutes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "category"], name="one_mute_per_category")
+        ]
+        verbose_name = _("muted category")
+        verbose_name_plural = _("muted categories")
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} muted category {self.category_id}"
+
+
+class Block(models.Model):
+    """A member blocked another: the blocked member's named posts fold away for the
+    blocker and stop notifying them. The blocked member is never told, and their
+    anonymous posts are untouched (that would unmask them to the blocker)."""
+
+    blocker = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_made")
+    # Goes with the blocked member's account too: nothing is left naming a deleted account.
+    blocked = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_member"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="no_blocking_oneself"
+            ),
+        ]
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+
+    def __str__(self) -> str:
+        return f"member {self.blocker_id} blocked member {self.blocked_id}"
+
+
+class HiddenAuthor(models.Model):
+    """A member hid an anonymous author in one thread: that alias's posts fold away for
+    them there. The account behind the alias is kept to recognise its posts and is never
+    shown, exported or compared with anything the member can see."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="hidden_authors")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "thread", "author"], name="one_hidden_author_per_thread"
+            )
+        ]
+        verbose_name = _("hidden anonymous author")
+        verbose_name_plural = _("hidden anonymous authors")
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} hid an author in thread {self.thread_id}"

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, notifications_views, views
+from forum import account_views, notifications_views, people_views, views
 
 app_name = "forum"
 
@@ -60,4 +60,28 @@ urlpatterns = [
     ),
     path("get-help/", TemplateView.as_view(template_name="pages/get_help.html"), name="get_help"),
     path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+    path("t/<int:thread_id>/mute/", people_views.mute_thread, name="mute_thread"),
+    path("t/<int:thread_id>/unmute/", people_views.unmute_thread, name="unmute_thread"),
+    path("c/<slug:slug>/mute/", people_views.mute_category, name="mute_category"),
+    path("c/<slug:slug>/unmute/", people_views.unmute_category, name="unmute_category"),
+    path(
+        "c/<slug:slug>/started-by-partners/",
+        views.category,
+        {"started_by_partners": True},
+        name="category_partners",
+    ),
+    path("p/<int:post_id>/block/", people_views.block_member, name="block_member"),
+    path("p/<int:post_id>/hide-author/", people_views.hide_anonymous_author, name="hide_author"),
+    path("settings/people/", people_views.people_settings, name="people_settings"),
+    path("settings/people/perspective/", people_views.update_perspective, name="perspective"),
+    path(
+        "settings/people/blocks/<int:block_id>/remove/",
+        people_views.unblock_member,
+        name="unblock_member",
+    ),
+    path(
+        "settings/people/hidden/<int:hidden_id>/remove/",
+        people_views.show_anonymous_author,
+        name="show_author",
+    ),
 ]

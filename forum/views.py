@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from forum import actions, aliases
+from forum import actions, aliases, people
 from forum.content_warnings import reader_choices_json
 from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
@@ -36,6 +36,7 @@ from forum.models import (
     PLACED_POST_STATUSES,
     Category,
     Member,
+    Perspective,
     Post,
     PostStatus,
     Thread,
@@ -101,19 +102,47 @@ def _preview(form: ReplyForm | ThreadForm | EditPostForm, request: HttpRequest) 
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    categories = Category.objects.readable_by(request.user).with_activity()
-    return render(request, "forum/home.html", {"categories": categories})
+    # Muted categories stay reachable, listed apart after the others (same query).
+    categories = list(
+        Category.objects.readable_by(request.user).with_activity().with_mute_of(request.user)
+    )
+    return render(
+        request,
+        "forum/home.html",
+        {
+            "categories": [shown for shown in categories if not shown.is_muted],
+            "muted_categories": [shown for shown in categories if shown.is_muted],
+        },
+    )
 
 
-def category(request: HttpRequest, slug: str) -> HttpResponse:
-    shown = get_object_or_404(Category, slug=slug)
+# Partners find each other here: its page can list only threads partners started.
+PARTNER_CATEGORY_SLUG = "partner-involvement"
+
+
+def category(request: HttpRequest, slug: str, started_by_partners: bool = False) -> HttpResponse:
+    shown = get_object_or_404(Category.objects.with_mute_of(request.user), slug=slug)
     if not shown.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
-    threads = Paginator(
-        Thread.objects.filter(category=shown).listed().for_listing(), settings.THREADS_PER_PAGE
-    )
+    offers_partner_filter = shown.slug == PARTNER_CATEGORY_SLUG
+    if started_by_partners and not offers_partner_filter:
+        raise Http404
+    # A muted category's own page still lists its threads: the member came to it.
+    listed = Thread.objects.filter(category=shown).listed().without_muted_threads(request.user)
+    if started_by_partners:
+        listed = listed.started_with_perspective(Perspective.PARTNER)
+    threads = Paginator(listed.for_listing(), settings.THREADS_PER_PAGE)
     page = threads.get_page(request.GET.get("page"))
-    return render(request, "forum/category.html", {"category": shown, "page": page})
+    return render(
+        request,
+        "forum/category.html",
+        {
+            "category": shown,
+            "page": page,
+            "offers_partner_filter": offers_partner_filter,
+            "started_by_partners": started_by_partners,
+        },
+    )
 
 
 def _removed_thread(request: HttpRequest, shown: Thread) -> HttpResponse:
@@ -132,7 +161,9 @@ def _removed_thread(request: HttpRequest, shown: Thread) -> HttpResponse:
 
 
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    shown = get_object_or_404(Thread.objects.select_related("category"), pk=thread_id)
+    shown = get_object_or_404(
+        Thread.objects.select_related("category").with_mute_of(request.user), pk=thread_id
+    )
     if not shown.category.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
     if shown.status == ThreadStatus.REMOVED:
@@ -146,10 +177,12 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         KnownLengthPosts(shown),  # type: ignore[arg-type]
         settings.POSTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
+    seen = people.SeenBy.of(viewer, shown)
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
-        "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator),
+        "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator, seen=seen),
+        "seen": seen,
         "is_live": shown.status == ThreadStatus.PUBLISHED,
         # The reader's content-warning choices, applied by their browser to the shared
         # fragments (visitors: collapse for every warning). From the signed-in member's
@@ -244,6 +277,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
                     publish_anyway=form.publish_anyway_chosen(),
                     anonymous=form.anonymous_chosen(),
                     warnings=form.cleaned_data["content_warnings"],
+                    show_perspective=form.perspective_chosen(),
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))
@@ -302,6 +336,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
                     publish_anyway=form.publish_anyway_chosen(),
                     anonymous=form.anonymous_chosen(),
                     warnings=form.cleaned_data["content_warnings"],
+                    show_perspective=form.perspective_chosen(),
                 )
             except NeedsConfirmation as warning:
                 form.ask_to_confirm(str(warning))

@@ -343,9 +343,10 @@ HOME_QUERIES = {"visitor": 1, "member": 3}
 CATEGORY_QUERIES = {"visitor": 3, "member": 5}  # category, COUNT for the pager, threads
 # Thread with its category, the page's posts; for a member also the session, the member
 # and their own posts waiting for approval (the "waiting for approval" box).
-THREAD_QUERIES = {"visitor": 2, "member": 5}
+# A member's page also reads whom they blocked and which anonymous authors they hid here.
+THREAD_QUERIES = {"visitor": 2, "member": 7}
 # The ceiling, with the one permission query a page with someone else's edited post adds.
-THREAD_QUERY_TARGET = 6
+THREAD_QUERY_TARGET = 8
 
 
 class Forum:

@@ -178,7 +178,7 @@ def test_the_download_costs_the_same_queries_however_much_was_written(
         reply = make_reply(thread, author=member, body=f"Reply {number}")
         actions.edit_post(editor=member, post=reply, body=f"Reply {number}, edited")
         make_reply(thread)  # notifies the starter
-    assert count() == few == 7
+    assert count() == few == 11
 
 
 # --- Deleting the account ----------------------------------------------------------------
@@ -289,3 +289,70 @@ def test_the_former_member_name_cannot_be_registered(db: None) -> None:
 def test_the_moderation_log_names_members_by_id_only(story: Story) -> None:
     warning = LogEntry.objects.get(action=LogEntry.Action.WARN_MEMBER)
     assert warning.target == f"member {story.member.pk}"
+
+
+# --- Mute, block, hidden authors, perspective (issue 6) ---------------------------------
+
+
+def _people_rows(member: Member) -> list[object]:
+    from forum.models import Block, CategoryMute, HiddenAuthor, ThreadMute
+
+    return [
+        *ThreadMute.objects.filter(member=member),
+        *CategoryMute.objects.filter(member=member),
+        *Block.objects.filter(blocker=member),
+        *Block.objects.filter(blocked=member),
+        *HiddenAuthor.objects.filter(member=member),
+        *HiddenAuthor.objects.filter(author=member),
+    ]
+
+
+def test_mutes_blocks_and_hidden_authors_are_exported_and_go_with_the_account(
+    make_member: Callable[..., Member], make_thread: Callable[..., Thread]
+) -> None:
+    from forum import aliases
+    from forum.models import Perspective
+
+    member, blocked, masked = make_member("Chooser"), make_member("Blocked1"), make_member()
+    thread = make_thread(author=blocked, title="Muted thread")
+    actions.mute_thread(member=member, thread=thread)
+    actions.mute_category(member=member, category=thread.category)
+    actions.block_member(member=member, post=thread.posts.get())
+    hidden_post = actions.post_reply(author=masked, thread=thread, body="m", anonymous=True)
+    actions.hide_anonymous_author(member=member, post=hidden_post)
+    actions.set_perspective(member=member, perspective=Perspective.PARTNER)
+
+    people = export.member_data(member)["people"]
+    assert people["perspective"] == "partner"
+    assert [row["thread_id"] for row in people["muted_threads"]] == [thread.pk]
+    assert [row["category"] for row in people["muted_categories"]] == [thread.category.slug]
+    assert [row["pseudonym"] for row in people["blocked"]] == ["Blocked1"]
+    assert people["hidden_anonymous_authors"] == [
+        {
+            "thread_id": thread.pk,
+            "alias": aliases.post_alias(hidden_post),
+            "hidden": people["hidden_anonymous_authors"][0]["hidden"],
+        }
+    ]
+    exported = export.member_data_json(member)
+    assert masked.pseudonym not in exported
+    assert f'"author": {masked.pk}' not in exported
+    # Others' exports hold nothing of it: the blocked member is never told.
+    assert "Chooser" not in export.member_data_json(blocked)
+
+    assert len(_people_rows(member)) == 4
+    actions.delete_account(member=member, keep_posts=True)
+    assert _people_rows(member) == []
+
+
+def test_blocks_and_hidden_authors_go_when_that_member_deletes_their_account(
+    make_member: Callable[..., Member], make_thread: Callable[..., Thread]
+) -> None:
+    member, leaving = make_member(), make_member("LeavingSoon")
+    thread = make_thread(author=leaving)
+    actions.block_member(member=member, post=thread.posts.get())
+    masked = actions.post_reply(author=leaving, thread=thread, body="m", anonymous=True)
+    actions.hide_anonymous_author(member=member, post=masked)
+    actions.delete_account(member=leaving, keep_posts=True)
+    assert _people_rows(member) == []
+    assert all("LeavingSoon" not in value for value in stored_values())
