@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import (
     HttpResponseServerError,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,6 +43,7 @@ from forum.models import (
     Thread,
     ThreadStatus,
 )
+from forum.reactions import with_reactions
 
 
 class KnownLengthPosts:
@@ -102,6 +105,8 @@ def _preview(form: ReplyForm | ThreadForm | EditPostForm, request: HttpRequest) 
 
 def home(request: HttpRequest) -> HttpResponse:
     categories = Category.objects.readable_by(request.user).with_activity()
+    if isinstance(request.user, Member):
+        categories = categories.with_new_replies_for(request.user)
     return render(request, "forum/home.html", {"categories": categories})
 
 
@@ -109,9 +114,10 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     shown = get_object_or_404(Category, slug=slug)
     if not shown.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
-    threads = Paginator(
-        Thread.objects.filter(category=shown).listed().for_listing(), settings.THREADS_PER_PAGE
-    )
+    listed = Thread.objects.filter(category=shown).listed().for_listing()
+    if isinstance(request.user, Member):
+        listed = listed.with_new_replies_for(request.user)
+    threads = Paginator(listed, settings.THREADS_PER_PAGE)
     page = threads.get_page(request.GET.get("page"))
     return render(request, "forum/category.html", {"category": shown, "page": page})
 
@@ -146,10 +152,16 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         KnownLengthPosts(shown),  # type: ignore[arg-type]
         settings.POSTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
+    page_posts = list(page.object_list)
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
-        "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator),
+        "posts": with_reactions(
+            posts_for_viewer(page_posts, viewer, moderates=moderator),
+            page_posts,
+            viewer,
+            csrf_token=get_token(request) if isinstance(viewer, Member) else "",
+        ),
         "is_live": shown.status == ThreadStatus.PUBLISHED,
         # The reader's content-warning choices, applied by their browser to the shared
         # fragments (visitors: collapse for every warning). From the signed-in member's
@@ -158,6 +170,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             viewer.content_warning_choices if isinstance(viewer, Member) else None
         ),
     }
+    if isinstance(viewer, Member) and shown.status == ThreadStatus.PUBLISHED and page_posts:
+        actions.mark_thread_read(member=viewer, thread=shown, through=_read_through(page, shown))
     if isinstance(viewer, Member):
         # The member's own posts here that wait for approval: only they see them.
         context["held_posts"] = list(shown.posts.waiting_by(viewer))
@@ -170,6 +184,16 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if moderator:
         context["moderate_thread_url"] = reverse("moderation:thread", args=[shown.pk])
     return render(request, "forum/thread.html", context)
+
+
+def _read_through(page: Page[Post], shown: Thread) -> datetime.datetime:
+    """How far a member has read once this page loaded: on the last page, everything
+    posted or approved (the thread's last_posted_at); earlier, the newest post shown.
+    Replies that arrive live on an open page count the next time a page loads: the
+    socket only listens, and a reply glimpsed while it appeared is still new."""
+    if not page.has_next():
+        return shown.last_posted_at
+    return max(post.created_at for post in page.object_list)
 
 
 def post(request: HttpRequest, post_id: int) -> HttpResponse:
