@@ -20,8 +20,10 @@ from forum.models import (
     Notification,
     Post,
     PostRevision,
+    Reaction,
     RecoveryCode,
     Thread,
+    ThreadReadState,
 )
 from moderation import actions as moderation_actions
 from moderation.models import LogEntry, Notice, Report
@@ -289,3 +291,37 @@ def test_the_former_member_name_cannot_be_registered(db: None) -> None:
 def test_the_moderation_log_names_members_by_id_only(story: Story) -> None:
     warning = LogEntry.objects.get(action=LogEntry.Action.WARN_MEMBER)
     assert warning.target == f"member {story.member.pk}"
+
+
+def test_the_download_lists_the_reactions_given_and_nothing_of_the_authors(story: Story) -> None:
+    anonymous_post = actions.post_reply(
+        author=story.other, thread=story.others_thread, body="Only an alias.", anonymous=True
+    )
+    assert anonymous_post.is_anonymous
+    actions.toggle_reaction(member=story.member, post=story.reply_in_own_thread, kind="hug")
+    actions.toggle_reaction(member=story.member, post=anonymous_post, kind="me_too")
+    actions.toggle_reaction(member=story.other, post=story.reply, kind="thank_you")
+    text = export.member_data_json(story.member)
+    data = json.loads(text)
+    assert [(r["post_id"], r["kind"]) for r in data["reactions"]] == [
+        (story.reply_in_own_thread.pk, "hug"),
+        (anonymous_post.pk, "me_too"),
+    ]
+    assert set(data["reactions"][0]) == {"post_id", "kind", "given"}
+    assert "BrightLark" not in text
+
+
+def test_deleting_the_account_takes_its_reactions_and_read_states(
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    actions.toggle_reaction(member=story.member, post=story.reply_in_own_thread, kind="hug")
+    actions.toggle_reaction(member=story.other, post=story.reply, kind="celebrate")
+    story.client.get(story.others_thread.get_absolute_url())
+    assert ThreadReadState.objects.filter(member=story.member).exists()
+    _delete(story, "keep", monkeypatch, django_capture_on_commit_callbacks)
+    assert not Reaction.objects.filter(member_id=story.member.pk).exists()
+    assert not ThreadReadState.objects.filter(member_id=story.member.pk).exists()
+    # Reactions others gave to the posts that stay, stay with them.
+    assert Reaction.objects.filter(post=story.reply, kind="celebrate").exists()
