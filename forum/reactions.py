@@ -72,6 +72,22 @@ def reaction_blocks(
     return blocks
 
 
+def block_for_live_replies(viewer: Member | AnonymousUser, *, csrf_token: str = "") -> str:
+    """The reactions block of a reply with no reactions yet, for post id 0: the page's
+    script copies it for each reply that arrives live, with the reply's id (no query)."""
+    member = viewer if isinstance(viewer, Member) else None
+    return render_to_string(
+        "forum/_reactions.html#block",
+        {
+            "post_id": 0,
+            "kinds": _kinds({}),
+            "show_counts": member is None or not member.hide_reaction_counts,
+            "may_react": member is not None and not member.is_suspended,
+            "csrf_token": csrf_token,
+        },
+    )
+
+
 def with_reactions(
     shown: Sequence[ShownPost],
     posts: Sequence[Post],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -105,6 +107,22 @@ def first_unread(request: HttpRequest, thread_id: int) -> HttpResponse:
     number = earlier // settings.POSTS_PER_PAGE + 1
     suffix = f"?page={number}" if number > 1 else ""
     return redirect(f"{shown.get_absolute_url()}{suffix}#post-{target}")
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """A reply that arrived live was shown on the member's open page (unread.js): the
+    thread is read through it, as if a page showing it had loaded."""
+    shown = get_object_or_404(Thread.objects.listed(), pk=thread_id)
+    through = request.POST.get("through", "")
+    if not re.fullmatch(r"[0-9]{1,18}", through):
+        return JsonResponse({"error": "through must be a post id"}, status=400)
+    post = get_object_or_404(shown.posts.placed().only("created_at", "approved_at"), pk=through)
+    actions.mark_thread_read(
+        member=_member(request), thread=shown, through=post.approved_at or post.created_at
+    )
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -19,6 +19,7 @@ urlpatterns = [
     path("my-posts/", views.my_posts, name="my_posts"),
     path("p/<int:post_id>/react/", reactions_views.react, name="react"),
     path("t/<int:thread_id>/unread/", reactions_views.first_unread, name="first_unread"),
+    path("t/<int:thread_id>/read/", reactions_views.mark_read, name="mark_read"),
     path(
         "settings/reactions/",
         reactions_views.update_reaction_counts_preference,

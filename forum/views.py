@@ -43,7 +43,7 @@ from forum.models import (
     Thread,
     ThreadStatus,
 )
-from forum.reactions import with_reactions
+from forum.reactions import block_for_live_replies, with_reactions
 
 
 class KnownLengthPosts:
@@ -153,6 +153,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         settings.POSTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     page_posts = list(page.object_list)
+    csrf_token = get_token(request) if isinstance(viewer, Member) else ""
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
@@ -160,8 +161,9 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             posts_for_viewer(page_posts, viewer, moderates=moderator),
             page_posts,
             viewer,
-            csrf_token=get_token(request) if isinstance(viewer, Member) else "",
+            csrf_token=csrf_token,
         ),
+        "reactions_for_live_replies": block_for_live_replies(viewer, csrf_token=csrf_token),
         "is_live": shown.status == ThreadStatus.PUBLISHED,
         # The reader's content-warning choices, applied by their browser to the shared
         # fragments (visitors: collapse for every warning). From the signed-in member's

@@ -57,6 +57,32 @@
     });
   });
 
+  // A reply that arrives live (or in the catch-up after a reconnect) gets the page's
+  // own empty reactions block, made for post 0, with the reply's id.
+  var template = document.getElementById("reactions-template");
+  var tombstones = ["post--deleted", "post--removed", "post--hidden"];
+  function addBlock(article) {
+    var id = article.dataset.postId, model = template && template.content.firstElementChild;
+    if (!model || !id || document.getElementById("reactions-" + id)) return;
+    if (tombstones.some(function (name) { return article.classList.contains(name); })) return;
+    var block = model.cloneNode(true), counts = block.querySelector(".reaction-counts");
+    var form = block.querySelector("form");
+    block.id = "reactions-" + id;
+    block.dataset.reactionsFor = id;
+    if (counts) counts.id = "reaction-counts-" + id;
+    if (form) {
+      form.action = form.getAttribute("action").replace(/\/0\/react\/$/, "/" + id + "/react/");
+    }
+    article.after(block);
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      [].forEach.call(record.addedNodes, function (node) {
+        if (node.nodeType === 1 && node.matches("article[data-post-id]")) addBlock(node);
+      });
+    });
+  }).observe(posts, { childList: true });
+
   document.addEventListener("ownpace:live", function (event) {
     var message = event.detail || {};
     if (message.event === "reactions_changed") {
@@ -65,8 +91,9 @@
       // A post that became a tombstone takes no reactions: its block goes.
       var article = document.getElementById("post-" + message.post_id);
       var block = document.getElementById("reactions-" + message.post_id);
-      var gone = article && ["post--deleted", "post--removed", "post--hidden"].some(
-        function (name) { return article.classList.contains(name); });
+      var gone = article && tombstones.some(function (name) {
+        return article.classList.contains(name);
+      });
       if (block && gone) block.remove();
     }
   });

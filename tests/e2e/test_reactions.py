@@ -11,6 +11,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from forum.models import Member, Thread
 from tests.e2e.conftest import REPORT_CSP_VIOLATIONS, LiveSite, PageLog
 from tests.e2e.pages import sign_in
+from tests.e2e.test_live_thread import post_reply
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,3 +70,41 @@ def test_a_reaction_updates_another_readers_count_live(
     assert page_log.errors == []
     assert page_log.foreign_requests(live_site) == []
     assert [text for text in observer_console if "Content Security Policy" in text] == []
+
+
+def test_a_reply_that_arrives_live_takes_reactions_and_counts_as_read(
+    live_site: LiveSite,
+    page: Page,
+    page_log: PageLog,
+    open_context: Callable[[], BrowserContext],
+    make_member: Callable[..., Member],
+    make_thread: Callable[..., Thread],
+) -> None:
+    thread = make_thread(author=make_member("SteadyWillow8"), title="A quiet evening")
+    reader = page
+    sign_in(reader, make_member("GentleOtter3"))
+    reader.goto(thread.get_absolute_url())
+    writer = open_context().new_page()
+    sign_in(writer, make_member("QuietFinch5"))
+    writer.goto(thread.get_absolute_url())
+    expect(reader.locator("#live-readers")).to_have_text("2 reading now")
+
+    read_path = f"/t/{thread.pk}/read/"
+    with reader.expect_response(lambda response: response.url.endswith(read_path)) as marked:
+        reply = post_reply(writer, "Thinking of you tonight.")
+        expect(reader.locator(f"#post-{reply.pk}")).to_be_visible(timeout=LIVE_MS)
+    # Shown on the reader's screen, the live reply is read.
+    assert marked.value.status == 204
+    hug = reader.locator(f"#reactions-{reply.pk}").get_by_role("button", name="Hug")
+    hug.click()
+    expect(hug).to_have_attribute("aria-pressed", "true")
+    expect(reader.locator(f"#reaction-counts-{reply.pk}")).to_have_text("Hug 1")
+    expect(writer.locator(f"#reaction-counts-{reply.pk}")).to_have_text("Hug 1", timeout=LIVE_MS)
+
+    # The category list has nothing new for the reader.
+    reader.goto(thread.category.get_absolute_url())
+    row = reader.locator(".thread-row", has_text="A quiet evening")
+    expect(row).to_be_visible()
+    expect(row).not_to_contain_text("New replies")
+    assert page_log.csp_violations() == []
+    assert page_log.errors == []

@@ -536,3 +536,23 @@ def test_deleting_the_account_takes_its_reactions_and_lowers_the_counts(
     changed = [json.loads(m["text"]) for g, m in sent if m.get("event") == "reactions_changed"]
     assert [event["post_id"] for event in changed] == [opening.pk]
     assert 'Hug <span class="reaction-count__number">1</span>' in changed[0]["html"]
+
+
+def test_the_page_holds_an_empty_block_for_replies_that_arrive_live(
+    reader: Member, writer: Member, opening: Post
+) -> None:
+    def template(client: Client) -> str:
+        html = client.get(opening.thread.get_absolute_url()).content.decode()
+        found = re.search(r'<template id="reactions-template">(.*?)</template>', html, re.S)
+        assert found is not None
+        return found.group(1)
+
+    for_member = template(client_for(reader))
+    assert 'id="reactions-0"' in for_member
+    assert 'action="/p/0/react/"' in for_member
+    assert 'id="reaction-counts-0"' in for_member
+    assert 'aria-pressed="true"' not in for_member
+    for_visitor = template(Client())
+    assert 'id="reaction-counts-0"' in for_visitor
+    assert "<form" not in for_visitor
+    assert_unlinked(for_member, writer)

@@ -242,3 +242,42 @@ def test_deleting_the_account_takes_its_read_states(member: Member, thread: Thre
     response = client.post(reverse("forum:delete_account"), {"posts": "keep", "password": PASSWORD})
     assert response.status_code == 302
     assert not ThreadReadState.objects.filter(member_id=member.pk).exists()
+
+
+# --- Replies that arrive live ----------------------------------------------------------------
+
+
+def test_a_live_reply_shown_on_the_page_counts_as_read(
+    member: Member, thread: Thread, category: Category, make_reply: Callable[..., Post]
+) -> None:
+    client = client_for(member)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert f'data-read-url="/t/{thread.pk}/read/"' in page
+    first, second = make_reply(thread), make_reply(thread)
+
+    response = client.post(f"/t/{thread.pk}/read/", {"through": first.pk})
+    assert response.status_code == 204
+    assert client.get(f"/t/{thread.pk}/unread/")["Location"].endswith(f"#post-{second.pk}")
+    client.post(f"/t/{thread.pk}/read/", {"through": second.pk})
+    assert NEW not in _row(client.get(category.get_absolute_url()).content.decode(), thread)
+
+
+def test_marking_read_refuses_bad_input(
+    client: Client, member: Member, thread: Thread, make_thread: Callable[..., Thread]
+) -> None:
+    elsewhere = make_thread().posts.get()
+    signed_in = client_for(member)
+    path = f"/t/{thread.pk}/read/"
+    assert signed_in.post(path, {"through": "x"}).status_code == 400
+    assert signed_in.post(path, {}).status_code == 400
+    assert signed_in.post(path, {"through": elsewhere.pk}).status_code == 404
+    assert signed_in.get(path).status_code == 405
+    assert client.post(path, {"through": elsewhere.pk})["Location"].startswith("/login/")
+    assert (
+        client_for(member, enforce_csrf_checks=True).post(path, {"through": 1}).status_code == 403
+    )
+    assert not ThreadReadState.objects.exists()
+
+
+def test_visitors_pages_offer_no_read_marking(client: Client, thread: Thread) -> None:
+    assert "data-read-url" not in client.get(thread.get_absolute_url()).content.decode()
