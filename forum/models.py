@@ -566,7 +566,8 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    """Someone replied in a thread the recipient started, or quoted the recipient.
+    """Someone replied in a thread the recipient started, quoted the recipient, or
+    reacted to the recipient's post (never saying who: forum.actions.notify_about_reaction).
 
     It points at the post and shows no more than the thread page shows the recipient:
     the kind, the thread's title and the post's place.

@@ -191,8 +191,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 def _read_through(page: Page[Post], shown: Thread) -> datetime.datetime:
     """How far a member has read once this page loaded: on the last page, everything
     posted or approved (the thread's last_posted_at); earlier, the newest post shown.
-    Replies that arrive live on an open page count the next time a page loads: the
-    socket only listens, and a reply glimpsed while it appeared is still new."""
+    Replies that arrive live on an open page count once shown on screen (unread.js and
+    forum.reactions_views.mark_read), or without JavaScript at the next page load."""
     if not page.has_next():
         return shown.last_posted_at
     return max(post.created_at for post in page.object_list)
