@@ -57,12 +57,12 @@
     });
   });
 
-  // A reply that arrives live (or in the catch-up after a reconnect) gets the page's
-  // own empty reactions block, made for post 0, with the reply's id.
-  var template = document.getElementById("reactions-template");
+  // A reply that arrives live (or in the catch-up after a reconnect) gets a copy of the
+  // page's own empty reactions block, made for post 0, with the reply's id.
+  var holder = document.getElementById("reactions-model");
   var tombstones = ["post--deleted", "post--removed", "post--hidden"];
   function addBlock(article) {
-    var id = article.dataset.postId, model = template && template.content.firstElementChild;
+    var id = article.dataset.postId, model = holder && holder.firstElementChild;
     if (!model || !id || document.getElementById("reactions-" + id)) return;
     if (tombstones.some(function (name) { return article.classList.contains(name); })) return;
     var block = model.cloneNode(true), counts = block.querySelector(".reaction-counts");

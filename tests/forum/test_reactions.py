@@ -543,7 +543,11 @@ def test_the_page_holds_an_empty_block_for_replies_that_arrive_live(
 ) -> None:
     def template(client: Client) -> str:
         html = client.get(opening.thread.get_absolute_url()).content.decode()
-        found = re.search(r'<template id="reactions-template">(.*?)</template>', html, re.S)
+        found = re.search(
+            r'<div class="reactions-model" id="reactions-model" hidden>(.*?</div>)</div>',
+            html,
+            re.S,
+        )
         assert found is not None
         return found.group(1)
 
