@@ -60,12 +60,13 @@ def reaction_blocks(
             blocks.append("")
             continue
         counts = found.get(post.pk)
-        may_react = member is not None and post.author_id != member.pk
         context = {
             "post_id": post.pk,
             "kinds": _kinds(counts.counts, counts.mine) if counts else _kinds({}),
             "show_counts": show_counts,
-            "may_react": may_react and member is not None and not member.is_suspended,
+            "may_react": (
+                member is not None and not member.is_suspended and post.author_id != member.pk
+            ),
             "csrf_token": csrf_token,
         }
         blocks.append(render_to_string("forum/_reactions.html#block", context))
