@@ -16,7 +16,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +38,12 @@ from forum.models import (
     Post,
     PostRevision,
     PostStatus,
+    Reaction,
+    ReactionKind,
     RecoveryCode,
     Thread,
     ThreadMute,
+    ThreadReadState,
     ThreadStatus,
     TrustLevel,
 )
@@ -747,6 +750,11 @@ def delete_account(*, member: Member, keep_posts: bool) -> None:
         ).update(object_repr=FORMER_MEMBER_PSEUDONYM, change_message="")
 
         _end_browser_sessions(current)
+        # Their reactions and read states go with the account; open pages show the
+        # lower counts.
+        reacted_to = set(Reaction.objects.filter(member=current).values_list("post_id", flat=True))
+        for post_id in sorted(reacted_to):
+            transaction.on_commit(partial(broadcast.reactions_changed, post_id))
         try:
             with transaction.atomic():
                 # Recovery codes, the sessions list, notifications and notices go with it.
@@ -855,3 +863,116 @@ def set_perspective(*, member: Member, perspective: str) -> None:
 def _forget_posts(post_ids: list[int]) -> None:
     for post_id in post_ids:
         fragments.forget_post(post_id)
+
+
+# --- Reactions and reading ---------------------------------------------------------------
+
+
+def _check_may_react(post: Post, member: Member) -> None:
+    if post.author_id == member.pk:
+        # Reactions are support given to someone else; on one's own post they would only
+        # add to its counts.
+        raise ActionRefused(_("Reactions are for other people's posts, so yours has none."))
+    if post.is_deleted:
+        raise ActionRefused(_("This post was deleted by its author, so it takes no reactions."))
+    if post.status == PostStatus.REMOVED:
+        raise ActionRefused(_("A moderator removed this post, so it takes no reactions."))
+    if post.status == PostStatus.HIDDEN_FOR_REVIEW:
+        raise ActionRefused(
+            _("This post is hidden while moderators review it, so it takes no reactions for now.")
+        )
+    if post.status != PostStatus.PUBLISHED or post.thread.status != ThreadStatus.PUBLISHED:
+        raise ActionRefused(_("This post is not published, so it takes no reactions."))
+
+
+def toggle_reaction(*, member: Member, post: Post, kind: str) -> frozenset[str]:
+    """Give one supportive reaction to a post, or take it back if the member already gave
+    it; returns the kinds the member has given the post now.
+
+    Only published posts of published threads take reactions, never the member's own. A
+    locked thread still does: a hug adds no words to a conversation a moderator closed.
+    Open thread pages receive the new counts (counts only, never who reacted).
+    """
+    if kind not in ReactionKind.values:
+        raise ActionRefused(_("Please choose Hug, Me too, Thank you or Celebrate."))
+    with transaction.atomic():
+        # The post's row is locked: toggles on one post (a double click, two tabs) take
+        # turns, and a moderator's removal cannot slip between the check and the write.
+        current = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("thread", "author")
+            .get(pk=post.pk)
+        )
+        _check_may_edit(member)
+        _check_may_react(current, member)
+        given = Reaction.objects.filter(member=member, post=current, kind=kind)
+        if not given.delete()[0]:
+            Reaction.objects.create(member=member, post=current, kind=kind)
+            notify_about_reaction(post=current, reactor=member)
+        transaction.on_commit(partial(broadcast.reactions_changed, current.pk))
+        return frozenset(
+            Reaction.objects.filter(member=member, post=current).values_list("kind", flat=True)
+        )
+
+
+def notify_about_reaction(*, post: Post, reactor: Member) -> None:
+    """Tell a post's author, privately, that someone reacted to it: the one place where
+    reactions notify, so rules about whom a member hears from (mute, block) belong here.
+
+    Calm, not a stream: one notification per post, whatever the kinds and however many
+    members react. While it is unread, later reactions add nothing; once read, the next
+    reaction brings it back as new. The notification names neither the reactor nor the
+    kind, and an anonymous post's author is told like anyone else: the notification and
+    its live count go to the author alone.
+    """
+    if post.author_id == reactor.pk or not post.author.is_active:
+        return
+    # A reaction shows no name, so a block does not silence it; a mute does.
+    wanted = people.notifiable_recipients(
+        post=post, candidates=[post.author_id], actor_id=reactor.pk, actor_named=False
+    )
+    if not wanted:
+        return
+    now = timezone.now()
+    existing = Notification.objects.filter(recipient_id=post.author_id, post=post).first()
+    if existing is None:
+        Notification.objects.create(
+            recipient_id=post.author_id,
+            kind=Notification.Kind.REACTED_TO_YOUR_POST,
+            post=post,
+            created_at=now,
+        )
+    elif existing.kind == Notification.Kind.REACTED_TO_YOUR_POST and existing.is_read:
+        Notification.objects.filter(pk=existing.pk).update(read_at=None, created_at=now)
+    else:
+        return
+    transaction.on_commit(partial(broadcast.notifications_changed, post.author_id))
+
+
+def mark_thread_read(*, member: Member, thread: Thread, through: datetime.datetime) -> None:
+    """The member loaded a page of the thread showing posts written (or approved) up to
+    `through`: replies before then are read. Never moves back, so opening an earlier
+    page keeps later ones read.
+
+    One statement (an upsert taking the later of the two times), which is its own
+    transaction: concurrent page loads cannot lose the later time, and a thread page
+    costs one query for it.
+    """
+    table = ThreadReadState._meta.db_table
+    later = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    sql = (
+        f"INSERT INTO {table} (member_id, thread_id, seen_at) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (member_id, thread_id) DO UPDATE "
+        f"SET seen_at = {later}({table}.seen_at, excluded.seen_at)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [member.pk, thread.pk, connection.ops.adapt_datetimefield_value(through)]
+        )
+
+
+def set_hide_reaction_counts(*, member: Member, hidden: bool) -> None:
+    """Show or hide reaction counts for this member; their own reaction buttons stay."""
+    with transaction.atomic():
+        member.hide_reaction_counts = hidden
+        member.save(update_fields=["hide_reaction_counts"])

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from forum.aliases import assign as assign_aliases
 from forum.fragments import render_post
 from forum.models import Notification, Post
+from forum.reactions import post_counts_html
 
 logger = logging.getLogger("ownpace.broadcast")
 
@@ -181,4 +182,20 @@ def notices_changed(member_id: int, unread: int) -> None:
     _send(
         member_group(member_id),
         event_message("member.event", "notices_changed", unread=unread),
+    )
+
+
+def reactions_changed(post_id: int) -> None:
+    """Someone gave or took back a reaction: open pages of the thread show the post's new
+    counts. The message is the shared counts partial, the same for every reader, and
+    holds nothing of who reacted or who wrote the post."""
+    try:
+        thread_id = Post.objects.values_list("thread_id", flat=True).get(pk=post_id)
+        html = post_counts_html(post_id)
+    except Exception:
+        logger.warning("broadcast of reactions_changed for post %s failed", post_id, exc_info=True)
+        return
+    _send(
+        thread_group(thread_id),
+        event_message("thread.event", "reactions_changed", post_id=post_id, html=html),
     )

@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from forum.content_warnings import reader_choices
-from forum.models import BrowserSession, Member, Notification, Post, Thread
+from forum.models import BrowserSession, Member, Notification, Post, Reaction, Thread
 from forum.people import hidden_authors_listed
 
 FORMAT_VERSION = 1
@@ -39,6 +39,7 @@ def profile(member: Member) -> dict[str, Any]:
         "preferences": {
             "discreet_mode": member.discreet_mode,
             "content_warnings": reader_choices(member.content_warning_choices),
+            "hide_reaction_counts": member.hide_reaction_counts,
         },
     }
 
@@ -189,6 +190,16 @@ def people_choices(member: Member) -> dict[str, Any]:
     }
 
 
+def reactions(member: Member) -> list[dict[str, Any]]:
+    """Reactions they gave: the post and the kind. Nothing of the post's author, who may
+    have written it anonymously."""
+    rows = Reaction.objects.filter(member=member).order_by("created_at", "id")
+    return [
+        {"post_id": row["post_id"], "kind": row["kind"], "given": _when(row["created_at"])}
+        for row in rows.values("post_id", "kind", "created_at")
+    ]
+
+
 def member_data(member: Member) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
@@ -201,6 +212,7 @@ def member_data(member: Member) -> dict[str, Any]:
         "moderation_notices": moderation_notices(member),
         "browser_sessions": browser_sessions(member),
         "people": people_choices(member),
+        "reactions": reactions(member),
     }
 
 

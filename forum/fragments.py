@@ -153,6 +153,8 @@ class ShownPost:
     fragment: str
     viewer_actions: str = ""
     under_review: str = ""
+    # The post's reactions (forum.reactions): shared counts and this viewer's buttons.
+    reactions: str = ""
 
 
 def posts_for_viewer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission, PermissionsMixin
 from django.contrib.sessions.models import Session
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     content_warning_choices = models.JSONField(default=dict, blank=True)
     # How the member's named posts are framed (forum.models.Perspective); "" frames nothing.
     perspective = models.CharField(_("perspective"), max_length=32, blank=True, default="")
+    # Reaction counts are not shown to this member (their own buttons stay usable).
+    hide_reaction_counts = models.BooleanField(_("hide reaction counts"), default=False)
 
     objects = MemberManager()
 
@@ -213,6 +216,20 @@ class CategoryQuerySet(models.QuerySet["Category"]):
             latest_activity_at=Max("threads__last_posted_at", filter=listed),
         )
 
+    def with_new_replies_for(self, member: Member) -> CategoryQuerySet:
+        """Each category with `has_new_replies`: a listed thread in it that `member` has
+        opened before has a reply posted since (ThreadReadState), in the same query."""
+        return self.annotate(
+            has_new_replies=Exists(
+                ThreadReadState.objects.filter(
+                    member=member,
+                    thread__category=OuterRef("pk"),
+                    thread__status=ThreadStatus.PUBLISHED,
+                    thread__last_posted_at__gt=F("seen_at"),
+                )
+            )
+        )
+
 
 class AnonymousPosting(models.TextChoices):
     """A category's policy for posting anonymously."""
@@ -293,6 +310,19 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
 
     def for_listing(self) -> ThreadQuerySet:
         return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
+
+    def with_new_replies_for(self, member: Member) -> ThreadQuerySet:
+        """Each thread with `has_new_replies`: `member` opened it before and a reply was
+        posted (or approved) since, in the same query. A thread never opened has none:
+        lists mark what changed since the member was there, not every thread they
+        have not read."""
+        return self.annotate(
+            has_new_replies=Exists(
+                ThreadReadState.objects.filter(
+                    member=member, thread=OuterRef("pk"), seen_at__lt=OuterRef("last_posted_at")
+                )
+            )
+        )
 
 
 class ThreadStatus(models.TextChoices):
@@ -591,7 +621,8 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    """Someone replied in a thread the recipient started, or quoted the recipient.
+    """Someone replied in a thread the recipient started, quoted the recipient, or
+    reacted to the recipient's post (never saying who: forum.actions.notify_about_reaction).
 
     It points at the post and shows no more than the thread page shows the recipient:
     the kind, the thread's title and the post's place.
@@ -600,6 +631,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REPLY_IN_YOUR_THREAD = "reply_in_your_thread", _("New reply in your thread")
         QUOTED_YOU = "quoted_you", _("Someone quoted you")
+        REACTED_TO_YOUR_POST = "reacted_to_your_post", _("Someone reacted to your post")
 
     recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -728,3 +760,91 @@ class HiddenAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"member {self.member_id} hid an author in thread {self.thread_id}"
+
+
+class ReactionKind(models.TextChoices):
+    """Supportive reactions only: nothing to disagree with, nothing to rank by."""
+
+    HUG = "hug", _("Hug")
+    ME_TOO = "me_too", _("Me too")
+    THANK_YOU = "thank_you", _("Thank you")
+    CELEBRATE = "celebrate", _("Celebrate")
+
+
+class ReactionCounts(NamedTuple):
+    """One post's reactions as a page shows them: how many of each kind (every reader
+    sees the same) and which kinds the viewer gave (only the viewer sees that)."""
+
+    counts: dict[str, int]
+    mine: frozenset[str]
+
+
+class ReactionQuerySet(models.QuerySet["Reaction"]):
+    def counts_for(
+        self, post_ids: Sequence[int], viewer: Member | AnonymousUser | None = None
+    ) -> dict[int, ReactionCounts]:
+        """Each post's reactions by kind, and the viewer's own, in one query whatever the
+        number of posts. Posts without reactions are left out."""
+        mine = (
+            Count("id", filter=Q(member_id=viewer.pk))
+            if viewer is not None and viewer.is_authenticated
+            else Value(0)
+        )
+        rows = (
+            self.filter(post_id__in=post_ids)
+            .values("post_id", "kind")
+            .annotate(total=Count("id"), mine=mine)
+            .order_by()
+        )
+        found: dict[int, ReactionCounts] = {}
+        for row in rows:
+            shown = found.setdefault(row["post_id"], ReactionCounts({}, frozenset()))
+            shown.counts[row["kind"]] = row["total"]
+            if row["mine"]:
+                found[row["post_id"]] = shown._replace(mine=shown.mine | {row["kind"]})
+        return found
+
+
+class Reaction(models.Model):
+    """A member's supportive reaction to a post: at most one of each kind per member per
+    post. Who reacted is never shown to anyone; pages show counts only."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reactions")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=16, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReactionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "member", "kind"], name="one_reaction_per_kind_per_member_per_post"
+            )
+        ]
+        indexes = [models.Index(fields=["member", "-created_at"])]
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+
+    def __str__(self) -> str:
+        return f"reaction {self.pk} to post {self.post_id}"
+
+
+class ThreadReadState(models.Model):
+    """How far a member has read a thread: the newest post time (written or approved) of
+    the pages they loaded. A thread whose last_posted_at is later has new replies for
+    them. Only ever moves forward (forum.actions.mark_thread_read)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="read_states")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "thread"], name="one_read_state_per_thread")
+        ]
+        verbose_name = _("thread read state")
+        verbose_name_plural = _("thread read states")
+
+    def __str__(self) -> str:
+        return f"read state of thread {self.thread_id} for member {self.member_id}"

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, notifications_views, people_views, views
+from forum import account_views, notifications_views, people_views, reactions_views, views
 
 app_name = "forum"
 
@@ -17,6 +17,14 @@ urlpatterns = [
     path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),
     path("p/<int:post_id>/history/", views.post_history, name="post_history"),
     path("my-posts/", views.my_posts, name="my_posts"),
+    path("p/<int:post_id>/react/", reactions_views.react, name="react"),
+    path("t/<int:thread_id>/unread/", reactions_views.first_unread, name="first_unread"),
+    path("t/<int:thread_id>/read/", reactions_views.mark_read, name="mark_read"),
+    path(
+        "settings/reactions/",
+        reactions_views.update_reaction_counts_preference,
+        name="reaction_counts_preference",
+    ),
     path("notifications/", notifications_views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import (
     HttpResponseServerError,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,6 +44,7 @@ from forum.models import (
     Thread,
     ThreadStatus,
 )
+from forum.reactions import block_for_live_replies, with_reactions
 
 
 class KnownLengthPosts:
@@ -103,9 +106,10 @@ def _preview(form: ReplyForm | ThreadForm | EditPostForm, request: HttpRequest) 
 
 def home(request: HttpRequest) -> HttpResponse:
     # Muted categories stay reachable, listed apart after the others (same query).
-    categories = list(
-        Category.objects.readable_by(request.user).with_activity().with_mute_of(request.user)
-    )
+    listed = Category.objects.readable_by(request.user).with_activity().with_mute_of(request.user)
+    if isinstance(request.user, Member):
+        listed = listed.with_new_replies_for(request.user)
+    categories = list(listed)
     return render(
         request,
         "forum/home.html",
@@ -131,7 +135,10 @@ def category(request: HttpRequest, slug: str, started_by_partners: bool = False)
     listed = Thread.objects.filter(category=shown).listed().without_muted_threads(request.user)
     if started_by_partners:
         listed = listed.started_with_perspective(Perspective.PARTNER)
-    threads = Paginator(listed.for_listing(), settings.THREADS_PER_PAGE)
+    listed = listed.for_listing()
+    if isinstance(request.user, Member):
+        listed = listed.with_new_replies_for(request.user)
+    threads = Paginator(listed, settings.THREADS_PER_PAGE)
     page = threads.get_page(request.GET.get("page"))
     return render(
         request,
@@ -178,11 +185,19 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         settings.POSTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     seen = people.SeenBy.of(viewer, shown)
+    page_posts = list(page.object_list)
+    csrf_token = get_token(request) if isinstance(viewer, Member) else ""
     context: dict[str, Any] = {
         "thread": shown,
         "page": page,
-        "posts": posts_for_viewer(list(page.object_list), viewer, moderates=moderator, seen=seen),
+        "posts": with_reactions(
+            posts_for_viewer(page_posts, viewer, moderates=moderator, seen=seen),
+            page_posts,
+            viewer,
+            csrf_token=csrf_token,
+        ),
         "seen": seen,
+        "reactions_for_live_replies": block_for_live_replies(viewer, csrf_token=csrf_token),
         "is_live": shown.status == ThreadStatus.PUBLISHED,
         # The reader's content-warning choices, applied by their browser to the shared
         # fragments (visitors: collapse for every warning). From the signed-in member's
@@ -191,6 +206,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             viewer.content_warning_choices if isinstance(viewer, Member) else None
         ),
     }
+    if isinstance(viewer, Member) and shown.status == ThreadStatus.PUBLISHED and page_posts:
+        actions.mark_thread_read(member=viewer, thread=shown, through=_read_through(page, shown))
     if isinstance(viewer, Member):
         # The member's own posts here that wait for approval: only they see them.
         context["held_posts"] = list(shown.posts.waiting_by(viewer))
@@ -203,6 +220,16 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if moderator:
         context["moderate_thread_url"] = reverse("moderation:thread", args=[shown.pk])
     return render(request, "forum/thread.html", context)
+
+
+def _read_through(page: Page[Post], shown: Thread) -> datetime.datetime:
+    """How far a member has read once this page loaded: on the last page, everything
+    posted or approved (the thread's last_posted_at); earlier, the newest post shown.
+    Replies that arrive live on an open page count once shown on screen (unread.js and
+    forum.reactions_views.mark_read), or without JavaScript at the next page load."""
+    if not page.has_next():
+        return shown.last_posted_at
+    return max(post.created_at for post in page.object_list)
 
 
 def post(request: HttpRequest, post_id: int) -> HttpResponse:

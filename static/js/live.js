@@ -222,6 +222,9 @@
     } else if (message.event === "readers_changed") {
       show(readers, message.readers >= 2 ? count(data.textReaders, message.readers) : "");
     }
+    // Other scripts of the page (reactions.js) hear every message, after the page
+    // applied it.
+    document.dispatchEvent(new CustomEvent("ownpace:live", { detail: message }));
   }
 
   function off() {

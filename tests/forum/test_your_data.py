@@ -20,8 +20,10 @@ from forum.models import (
     Notification,
     Post,
     PostRevision,
+    Reaction,
     RecoveryCode,
     Thread,
+    ThreadReadState,
 )
 from moderation import actions as moderation_actions
 from moderation.models import LogEntry, Notice, Report
@@ -178,7 +180,7 @@ def test_the_download_costs_the_same_queries_however_much_was_written(
         reply = make_reply(thread, author=member, body=f"Reply {number}")
         actions.edit_post(editor=member, post=reply, body=f"Reply {number}, edited")
         make_reply(thread)  # notifies the starter
-    assert count() == few == 11
+    assert count() == few == 12
 
 
 # --- Deleting the account ----------------------------------------------------------------
@@ -356,3 +358,37 @@ def test_blocks_and_hidden_authors_go_when_that_member_deletes_their_account(
     actions.delete_account(member=leaving, keep_posts=True)
     assert _people_rows(member) == []
     assert all("LeavingSoon" not in value for value in stored_values())
+
+
+def test_the_download_lists_the_reactions_given_and_nothing_of_the_authors(story: Story) -> None:
+    anonymous_post = actions.post_reply(
+        author=story.other, thread=story.others_thread, body="Only an alias.", anonymous=True
+    )
+    assert anonymous_post.is_anonymous
+    actions.toggle_reaction(member=story.member, post=story.reply_in_own_thread, kind="hug")
+    actions.toggle_reaction(member=story.member, post=anonymous_post, kind="me_too")
+    actions.toggle_reaction(member=story.other, post=story.reply, kind="thank_you")
+    text = export.member_data_json(story.member)
+    data = json.loads(text)
+    assert [(r["post_id"], r["kind"]) for r in data["reactions"]] == [
+        (story.reply_in_own_thread.pk, "hug"),
+        (anonymous_post.pk, "me_too"),
+    ]
+    assert set(data["reactions"][0]) == {"post_id", "kind", "given"}
+    assert "BrightLark" not in text
+
+
+def test_deleting_the_account_takes_its_reactions_and_read_states(
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    actions.toggle_reaction(member=story.member, post=story.reply_in_own_thread, kind="hug")
+    actions.toggle_reaction(member=story.other, post=story.reply, kind="celebrate")
+    story.client.get(story.others_thread.get_absolute_url())
+    assert ThreadReadState.objects.filter(member=story.member).exists()
+    _delete(story, "keep", monkeypatch, django_capture_on_commit_callbacks)
+    assert not Reaction.objects.filter(member_id=story.member.pk).exists()
+    assert not ThreadReadState.objects.filter(member_id=story.member.pk).exists()
+    # Reactions others gave to the posts that stay, stay with them.
+    assert Reaction.objects.filter(post=story.reply, kind="celebrate").exists()
