@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, notifications_views, views
+from forum import account_views, notifications_views, search_views, views
 
 app_name = "forum"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("p/<int:post_id>/delete/", views.delete_post, name="delete_post"),
     path("p/<int:post_id>/history/", views.post_history, name="post_history"),
     path("my-posts/", views.my_posts, name="my_posts"),
+    path("search/", search_views.search, name="search"),
     path("notifications/", notifications_views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",
