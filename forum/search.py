@@ -12,12 +12,12 @@ tsvector column (`search_vector`) kept by a trigger (migration 0010_search) and 
 index. A trigger, rather than the write actions, keeps it: every write that sets the
 text (the posting actions, moderation, QuerySet.update() in account deletion, bulk
 inserts) updates it without knowing about search. Ranking is ts_rank (normalised by
-length, so a long post does not win by being long); snippets are ts_headline, computed
-only for the page's rows.
+length, so a long post does not win by being long) over the newest CANDIDATES matches
+(see _best_of_newest); snippets are ts_headline, computed only for the page's rows.
 
 SQLite: every word must appear in the title, or every word in the body
-(case-insensitive, as a substring); a title hit ranks above a body hit, then newer first. Snippets are cut in
-Python around the first hit.
+(case-insensitive, as a substring); a title hit ranks above a body hit, then newer
+first. Snippets are cut in Python around the first hit.
 
 Several sources give hits: each returns its best hits for the page asked, as (kind, id)
 with a rank; hits on the same item add up (a thread found by its title and its opening
@@ -62,6 +62,9 @@ RESULTS_PER_PAGE = 20
 # A search is a way in, not an archive walk: ten pages, then the reader is asked to
 # narrow it down. It bounds the work a page costs.
 MAX_PAGES = 10
+# How many of the newest matching posts (and titles) are ranked (see _best_of_newest):
+# as many as the pages can show.
+CANDIDATES = MAX_PAGES * RESULTS_PER_PAGE
 
 CONFIG = "pg_catalog.english"
 # A title names a whole thread: a hit there counts this much more than one in a body.
@@ -167,6 +170,22 @@ def _all_words_in(field_name: str, words: Sequence[str]) -> Q:
 # --- Sources: each gives its best `upto` hits --------------------------------------------------
 
 
+def _best_of_newest(
+    ranked: QuerySet[Post] | QuerySet[Thread], id_field: str, upto: int
+) -> list[tuple[int, float]]:
+    """The best `upto` (id, rank) among the newest CANDIDATES rows of `ranked`.
+
+    Why the newest only: a word in a third of all posts would have PostgreSQL rank tens of
+    thousands of vectors for one page (hundreds of milliseconds at 100,000 posts); the
+    newest few hundred are found by walking the primary key backwards (or through the GIN
+    index, for rarer words) and are ranked alone: p99 under 50 ms (bench/search.py).
+    Rarer words have fewer matches than that, so all of their matches are ranked.
+    """
+    rows = list(ranked.order_by("-id").values_list(id_field, "rank")[:CANDIDATES])
+    rows.sort(key=lambda row: (-row[1], -row[0]))
+    return rows[:upto]
+
+
 def post_body_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]:
     posts = searchable_posts(reader)
     if _uses_full_text():
@@ -178,8 +197,7 @@ def post_body_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]
         ranked = posts.filter(_all_words_in("body", words)).annotate(
             rank=Value(0.0, output_field=FloatField())
         )
-    rows = ranked.order_by("-rank", "-id").values_list("id", "rank")[:upto]
-    return [Hit("post", post_id, rank) for post_id, rank in rows]
+    return [Hit("post", post_id, rank) for post_id, rank in _best_of_newest(ranked, "id", upto)]
 
 
 def thread_title_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]:
@@ -196,12 +214,10 @@ def thread_title_hits(reader: Reader, words: Sequence[str], upto: int) -> list[H
             rank=Value(1.0, output_field=FloatField())
         )
     opening_post = Post.objects.filter(thread=OuterRef("pk")).order_by("id").values("id")[:1]
-    rows = (
-        ranked.annotate(opening_post_id=Subquery(opening_post))
-        .order_by("-rank", "-id")
-        .values_list("opening_post_id", "rank")[:upto]
+    best = _best_of_newest(
+        ranked.annotate(opening_post_id=Subquery(opening_post)), "opening_post_id", upto
     )
-    return [Hit("post", post_id, rank) for post_id, rank in rows]
+    return [Hit("post", post_id, rank) for post_id, rank in best]
 
 
 # --- Loaders: the results for one kind's hits, by id ---------------------------------------
@@ -215,6 +231,19 @@ def _pieces_from_markers(text: str) -> list[Piece]:
             pieces.append(Piece(run.strip(HIT_START + HIT_END), True))
         elif run:
             pieces.append(Piece(run, False))
+    return pieces
+
+
+def _headline_snippet(headline: str, body: str) -> list[Piece]:
+    """A body's headline as pieces, with "…" where it leaves text out at either end
+    (ts_headline does not say so itself)."""
+    pieces = _pieces_from_markers(headline.strip())
+    shown = "".join(piece.text for piece in pieces)
+    whole = WHITESPACE.sub(" ", body).strip()
+    if pieces and not whole.startswith(shown[:40]):
+        pieces.insert(0, Piece("… ", False))
+    if pieces and not whole.endswith(shown[-40:]):
+        pieces.append(Piece(" …", False))
     return pieces
 
 
@@ -253,21 +282,23 @@ def snippet_around_first_hit(text: str, words: Sequence[str]) -> list[Piece]:
 def post_results(post_ids: Sequence[int], words: Sequence[str]) -> dict[int, Result]:
     """The found posts, by id, in one query (and the aliases' one when anonymous
     replies are among them)."""
-    posts = Post.objects.filter(pk__in=post_ids).select_related(
-        "thread__category", "author"
-    ).only(
-        "thread_id",
-        "body",
-        "created_at",
-        "deleted_at",
-        "status",
-        "is_anonymous",
-        "content_warnings",
-        "author__pseudonym",
-        "thread__author",
-        "thread__is_anonymous",
-        "thread__title",
-        "thread__category__name",
+    posts = (
+        Post.objects.filter(pk__in=post_ids)
+        .select_related("thread__category", "author")
+        .only(
+            "thread_id",
+            "body",
+            "created_at",
+            "deleted_at",
+            "status",
+            "is_anonymous",
+            "content_warnings",
+            "author__pseudonym",
+            "thread__author",
+            "thread__is_anonymous",
+            "thread__title",
+            "thread__category__name",
+        )
     )
     if _uses_full_text():
         query = _query(words)
@@ -299,7 +330,7 @@ def post_results(post_ids: Sequence[int], words: Sequence[str]) -> dict[int, Res
         warnings = content_warning_labels(post.content_warnings or [])
         if _uses_full_text():
             title = _pieces_from_markers(post.title_headline)  # type: ignore[attr-defined]
-            body = _pieces_from_markers(post.body_headline)  # type: ignore[attr-defined]
+            body = _headline_snippet(post.body_headline, post.body)  # type: ignore[attr-defined]
         else:
             title = marked(post.thread.title, words)
             body = snippet_around_first_hit(post.body, words)
@@ -347,7 +378,9 @@ def search(*, reader: Reader, words: Sequence[str], page: int = 1) -> SearchPage
     for kind, loader in LOADERS.items():
         ids = [item_id for item_kind, item_id in shown if item_kind == kind]
         if ids:
-            loaded.update({(kind, item_id): result for item_id, result in loader(ids, words).items()})
+            loaded.update(
+                {(kind, item_id): result for item_id, result in loader(ids, words).items()}
+            )
     more = len(ordered) > page * RESULTS_PER_PAGE
     return SearchPage(
         results=[loaded[key] for key in shown if key in loaded],

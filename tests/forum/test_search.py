@@ -313,7 +313,10 @@ def test_search_stops_at_its_last_page(
 
 # --- No trace ---------------------------------------------------------------------------
 
-SECRET_WORDS = "Vellichor-quinzhee"
+# Found (the thread holds these words, so only the query as typed must be nowhere).
+FOUND_QUERY = "Vellichor-quinzhee"
+# Found nowhere: no trace of any of these words may remain.
+ABSENT_QUERY = "frumious zorblatt"
 
 
 def test_search_words_reach_no_log_table_cache_or_url(
@@ -323,31 +326,35 @@ def test_search_words_reach_no_log_table_cache_or_url(
 ) -> None:
     make_thread(title="Vellichor quinzhee", body="Vellichor quinzhee, a made-up pair.")
     client = client_for(reader)
-    response = client.post("/search/", {"q": SECRET_WORDS})
-    assert response.status_code == 200
-    assert result_titles(response.content.decode())
-    assert "no-store" in response["Cache-Control"]
+    found = client.post("/search/", {"q": FOUND_QUERY})
+    assert result_titles(found.content.decode())
+    absent = client.post("/search/", {"q": ABSENT_QUERY})
+    assert result_titles(absent.content.decode()) == []
+    for response in (found, absent):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
     # A refused search, and one without its CSRF token (logged as forbidden), leave no
     # trace either.
-    client.post("/search/", {"q": SECRET_WORDS + " x" * 200})
-    forbidden_post = Client(enforce_csrf_checks=True).post("/search/", {"q": SECRET_WORDS})
+    client.post("/search/", {"q": ABSENT_QUERY + " x" * 200})
+    forbidden_post = Client(enforce_csrf_checks=True).post("/search/", {"q": ABSENT_QUERY})
     assert forbidden_post.status_code == 403
 
-    forbidden = [word.lower() for word in re.findall(r"[a-z]+", SECRET_WORDS, re.I)]
-    forbidden.append(SECRET_WORDS.lower())
     # The capture saw the forbidden request.
     assert any(record.name == "django.security.csrf" for record in every_log_record)
+    words = ["vellichor", "quinzhee", "frumious", "zorblatt"]
     in_logs = [
-        record.name
+        f"{record.name}: {word}"
         for record in every_log_record
-        for word in forbidden
+        for word in words
         if word in record_text(record).lower()
     ]
     assert in_logs == []
-    # The tables hold the thread's own words, never the query as such.
-    assert not [value for value in stored_values() if SECRET_WORDS.lower() in value.lower()]
-    assert not [key for key, value in _cache_entries().items() if "vellichor" in (key + value).lower()]
-    assert "vellichor" not in response.get("Location", "")
+    values = [value.lower() for value in stored_values()]
+    assert any("vellichor" in value for value in values), "the scan read nothing"
+    assert not [value for value in values if FOUND_QUERY.lower() in value]
+    assert not [value for value in values if "frumious" in value or "zorblatt" in value]
+    cached = " ".join(key + value for key, value in _cache_entries().items()).lower()
+    assert not [word for word in words if word in cached]
 
 
 # --- Cost -------------------------------------------------------------------------------
@@ -386,3 +393,19 @@ def test_search_results_page_costs_the_same_queries_for_few_and_many_results(
         many = results_html(client, "otter")
     assert len(result_titles(few)) == 4
     assert len(result_titles(many)) == RESULTS_PER_PAGE
+
+
+def test_search_forgets_a_deleted_account_s_pseudonym(
+    make_member: MemberFactory, make_thread: ThreadFactory, reader: Member
+) -> None:
+    # The vectors follow every write, QuerySet updates in account deletion included:
+    # the pseudonym other members' words named is not findable, nor kept in a vector.
+    leaving = make_member("MossyLantern5")
+    thread = make_thread(author=leaving, title="Moss and lanterns", body="My own words.")
+    actions.post_reply(author=make_member(), thread=thread, body="Thank you MossyLantern5!")
+    assert result_titles(results_html(client_for(reader), "mossylantern5"))
+
+    actions.delete_account(member=leaving, keep_posts=True)
+
+    assert result_titles(results_html(client_for(reader), "mossylantern5")) == []
+    assert not [value for value in stored_values() if "mossylantern5" in value.lower()]
