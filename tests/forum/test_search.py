@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
@@ -409,3 +410,26 @@ def test_search_forgets_a_deleted_account_s_pseudonym(
 
     assert result_titles(results_html(client_for(reader), "mossylantern5")) == []
     assert not [value for value in stored_values() if "mossylantern5" in value.lower()]
+
+
+def test_search_vectors_are_kept_by_postgresql_and_unused_on_sqlite(
+    make_thread: ThreadFactory,
+) -> None:
+    thread = make_thread(title="Heron mornings", body="Quiet herons at dawn.")
+    vectors = list(Post.objects.filter(thread=thread).values_list("search_vector", flat=True))
+    title_vector = Thread.objects.values_list("search_vector", flat=True).get(pk=thread.pk)
+    if connection.vendor == "postgresql":
+        # Filled by the triggers, stemmed; indexed with GIN.
+        assert "'heron'" in str(vectors[0])
+        assert "'dawn'" in str(vectors[0])
+        assert "'morn'" in str(title_vector)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING gin (search_vector)'"
+            )
+            indexes = {name for (name,) in cursor.fetchall()}
+        assert indexes == {"forum_post_search_vector_gin", "forum_thread_search_vector_gin"}
+    else:
+        # The columns exist (one schema for both) and stay empty: SQLite searches the text.
+        assert vectors == [None]
+        assert title_vector is None
