@@ -13,7 +13,7 @@ index. A trigger, rather than the write actions, keeps it: every write that sets
 text (the posting actions, moderation, QuerySet.update() in account deletion, bulk
 inserts) updates it without knowing about search. Ranking is ts_rank (normalised by
 length, so a long post does not win by being long) over the newest CANDIDATES matches
-(see _best_of_newest); snippets are ts_headline, computed only for the page's rows.
+(see _newest); snippets are ts_headline, computed only for the page's rows.
 
 SQLite: every word must appear in the title, or every word in the body
 (case-insensitive, as a substring); a title hit ranks above a body hit, then newer
@@ -62,7 +62,7 @@ RESULTS_PER_PAGE = 20
 # A search is a way in, not an archive walk: ten pages, then the reader is asked to
 # narrow it down. It bounds the work a page costs.
 MAX_PAGES = 10
-# How many of the newest matching posts (and titles) are ranked (see _best_of_newest):
+# How many of the newest matching posts (and titles) are ranked (see _newest):
 # as many as the pages can show.
 CANDIDATES = MAX_PAGES * RESULTS_PER_PAGE
 
@@ -170,34 +170,35 @@ def _all_words_in(field_name: str, words: Sequence[str]) -> Q:
 # --- Sources: each gives its best `upto` hits --------------------------------------------------
 
 
-def _best_of_newest(
-    ranked: QuerySet[Post] | QuerySet[Thread], id_field: str, upto: int
-) -> list[tuple[int, float]]:
-    """The best `upto` (id, rank) among the newest CANDIDATES rows of `ranked`.
+def _newest(matching: QuerySet[Post] | QuerySet[Thread]) -> Q:
+    """The newest CANDIDATES rows of `matching`: the only ones ranked.
 
     Why the newest only: a word in a third of all posts would have PostgreSQL rank tens of
-    thousands of vectors for one page (hundreds of milliseconds at 100,000 posts); the
+    thousands of vectors for one page (hundreds of milliseconds at 100,000 posts). The
     newest few hundred are found by walking the primary key backwards (or through the GIN
-    index, for rarer words) and are ranked alone: p99 under 50 ms (bench/search.py).
+    index, for rarer words), and only they are read again and ranked (bench/search.py).
     Rarer words have fewer matches than that, so all of their matches are ranked.
     """
-    rows = list(ranked.order_by("-id").values_list(id_field, "rank")[:CANDIDATES])
-    rows.sort(key=lambda row: (-row[1], -row[0]))
-    return rows[:upto]
+    return Q(pk__in=matching.order_by("-id").values("id")[:CANDIDATES])
+
+
+def _rank(query: SearchQuery) -> SearchRank:
+    return SearchRank(F("search_vector"), query, normalization=Value(RANK_NORMALISATION))
 
 
 def post_body_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]:
     posts = searchable_posts(reader)
     if _uses_full_text():
         query = _query(words)
-        ranked = posts.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=Value(RANK_NORMALISATION))
+        ranked = Post.objects.filter(_newest(posts.filter(search_vector=query))).annotate(
+            rank=_rank(query)
         )
     else:
-        ranked = posts.filter(_all_words_in("body", words)).annotate(
+        ranked = Post.objects.filter(_newest(posts.filter(_all_words_in("body", words)))).annotate(
             rank=Value(0.0, output_field=FloatField())
         )
-    return [Hit("post", post_id, rank) for post_id, rank in _best_of_newest(ranked, "id", upto)]
+    rows = ranked.order_by("-rank", "-id").values_list("id", "rank")[:upto]
+    return [Hit("post", post_id, rank) for post_id, rank in rows]
 
 
 def thread_title_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]:
@@ -205,19 +206,20 @@ def thread_title_hits(reader: Reader, words: Sequence[str], upto: int) -> list[H
     threads = searchable_threads(reader)
     if _uses_full_text():
         query = _query(words)
-        ranked = threads.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=Value(RANK_NORMALISATION))
-            * TITLE_WEIGHT
+        ranked = Thread.objects.filter(_newest(threads.filter(search_vector=query))).annotate(
+            rank=_rank(query) * TITLE_WEIGHT
         )
     else:
-        ranked = threads.filter(_all_words_in("title", words)).annotate(
-            rank=Value(1.0, output_field=FloatField())
-        )
+        ranked = Thread.objects.filter(
+            _newest(threads.filter(_all_words_in("title", words)))
+        ).annotate(rank=Value(1.0, output_field=FloatField()))
     opening_post = Post.objects.filter(thread=OuterRef("pk")).order_by("id").values("id")[:1]
-    best = _best_of_newest(
-        ranked.annotate(opening_post_id=Subquery(opening_post)), "opening_post_id", upto
+    rows = (
+        ranked.annotate(opening_post_id=Subquery(opening_post))
+        .order_by("-rank", "-id")
+        .values_list("opening_post_id", "rank")[:upto]
     )
-    return [Hit("post", post_id, rank) for post_id, rank in best]
+    return [Hit("post", post_id, rank) for post_id, rank in rows]
 
 
 # --- Loaders: the results for one kind's hits, by id ---------------------------------------
