@@ -7,11 +7,11 @@ threads. The rules are `searchable_posts` and `searchable_threads`; nothing else
 
 PostgreSQL: full-text search in English (stemmed: "dilating" finds "dilators"; very
 common words such as "the" are left out); every word must appear in the title, or every
-word in the body. Each post's body and thread's title has a
-tsvector column (`search_vector`) kept by a trigger (migration 0010_search) and a GIN
-index. A trigger, rather than the write actions, keeps it: every write that sets the
-text (the posting actions, moderation, QuerySet.update() in account deletion, bulk
-inserts) updates it without knowing about search. Ranking is ts_rank (normalised by
+word in the body. Each post's body and thread's title has a tsvector column
+(`search_vector`) kept by a trigger (migration 0010_search) and a GIN index. A trigger,
+rather than the write actions, keeps it: every write that sets the text (the posting
+actions, moderation, QuerySet.update() in account deletion, bulk inserts) updates it
+without knowing about search. Ranking is ts_rank (normalised by
 length, so a long post does not win by being long) over the newest CANDIDATES matches
 (see _newest); snippets are ts_headline, computed only for the page's rows.
 
@@ -144,6 +144,8 @@ def searchable_threads(reader: Reader) -> QuerySet[Thread]:
 
 def searchable_posts(reader: Reader) -> QuerySet[Post]:
     """Posts the reader may find: published and not deleted, in a searchable thread."""
+    # searchable_threads's rule written as conditions on the joined thread, so that the
+    # planner can walk the posts newest first (_newest) and look each thread up by key.
     return Post.objects.filter(
         status=PostStatus.PUBLISHED,
         deleted_at__isnull=True,
