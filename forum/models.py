@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission, PermissionsMixin
+from django.contrib.postgres.search import SearchVectorField
 from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
@@ -352,6 +353,9 @@ class Thread(models.Model):
     removal_guideline = models.CharField(max_length=32, choices=Guideline.choices, blank=True)
     # Slow mode: each member may post here once per this many minutes (0: off).
     slow_mode_minutes = models.PositiveSmallIntegerField(default=0)
+    # The title's full-text search vector, kept by a PostgreSQL trigger (forum.search);
+    # always empty on SQLite, which searches without it.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -500,6 +504,9 @@ class Post(models.Model):
     # An anonymous post's perspective label, kept as it was when posted and only when its
     # author ticked "show my perspective" (named posts show their author's current one).
     perspective = models.CharField(max_length=32, blank=True, default="")
+    # The body's full-text search vector, kept by a PostgreSQL trigger (forum.search);
+    # always empty on SQLite, which searches without it.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 

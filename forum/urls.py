@@ -1,7 +1,14 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, notifications_views, people_views, reactions_views, views
+from forum import (
+    account_views,
+    notifications_views,
+    people_views,
+    reactions_views,
+    search_views,
+    views,
+)
 
 app_name = "forum"
 
@@ -25,6 +32,7 @@ urlpatterns = [
         reactions_views.update_reaction_counts_preference,
         name="reaction_counts_preference",
     ),
+    path("search/", search_views.search, name="search"),
     path("notifications/", notifications_views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",
