@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from forum import account_views, notifications_views, views
+from forum import account_views, following_views, journeys_views, notifications_views, views
 
 app_name = "forum"
 
@@ -60,4 +60,18 @@ urlpatterns = [
     ),
     path("get-help/", TemplateView.as_view(template_name="pages/get_help.html"), name="get_help"),
     path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+    path("journeys/", journeys_views.journeys, name="journeys"),
+    path("journeys/new/", journeys_views.new_journey, name="new_journey"),
+    path("journeys/<int:journey_id>/entries/new/", journeys_views.add_entry, name="add_entry"),
+    path("journeys/entries/<int:entry_id>/edit/", journeys_views.edit_entry, name="edit_entry"),
+    path(
+        "journeys/entries/<int:entry_id>/delete/",
+        journeys_views.delete_entry,
+        name="delete_entry",
+    ),
+    path("t/<int:thread_id>/follow/", following_views.follow, name="follow"),
+    path("t/<int:thread_id>/unfollow/", following_views.unfollow, name="unfollow"),
+    path("p/<int:post_id>/save/", following_views.save_post, name="save_post"),
+    path("saved/", following_views.saved, name="saved"),
+    path("settings/reading/", account_views.update_reader_numbers, name="reader_numbers"),
 ]
