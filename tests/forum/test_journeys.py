@@ -7,14 +7,18 @@ import datetime
 import json
 import uuid
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from forum import actions, export
+from forum.demo_content import JOURNEYS
 from forum.exceptions import ActionRefused
 from forum.journeys_views import time_between
 from forum.models import (
@@ -520,3 +524,21 @@ def test_deleting_the_account_with_posts_removes_every_entry(
     actions.delete_account(member=walker, keep_posts=False)
     assert not JourneyEntry.objects.exists()
     assert not Notification.objects.filter(recipient=reader).exists()
+
+
+# --- Demo content --------------------------------------------------------------------------
+
+
+def test_demo_journeys_mix_shared_and_private_entries_with_a_setback_and_a_break() -> None:
+    call_command("load_demo", stdout=StringIO())
+    assert Journey.objects.count() == len(JOURNEYS)
+    entries = JourneyEntry.objects.all()
+    assert entries.filter(is_shared=True).exists()
+    assert entries.filter(is_shared=False).exists()
+    milestones = set(entries.filter(is_shared=True).values_list("milestone", flat=True))
+    assert {Milestone.SETBACK, Milestone.TAKING_A_BREAK, Milestone.PARTNER_JOINED} <= milestones
+    listed = page(None, reverse("forum:journeys"))
+    for title in JOURNEYS:
+        assert escape(title) in listed
+    for private in entries.filter(is_shared=False):
+        assert escape(private.note) not in page(None, private.journey.get_absolute_url())
