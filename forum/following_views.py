@@ -69,13 +69,9 @@ def unfollow(request: HttpRequest, thread_id: int) -> HttpResponseRedirect:
 def save_post(request: HttpRequest, post_id: int) -> HttpResponse:
     """Save a post for later or take it off the Saved page. The post's shared fragment
     links here (it is the same for every reader, so it cannot say whether this reader
-    saved it); this page says so and holds the button."""
-    target = get_object_or_404(
-        Post.objects.select_related("thread"),
-        pk=post_id,
-        thread__status=ThreadStatus.PUBLISHED,
-        status__in=(PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW),
-    )
+    saved it); this page says so and holds the button. A post gone from view can still be
+    taken off the Saved page, never saved anew (actions.save_post refuses it)."""
+    target = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
     member = _member(request)
     if request.method == "POST":
         try:
@@ -88,7 +84,12 @@ def save_post(request: HttpRequest, post_id: int) -> HttpResponse:
         except ActionRefused as refusal:
             messages.error(request, str(refusal))
         return _back_to(request, target.get_absolute_url())
-    if target.is_deleted:
+    readable = (
+        target.status in (PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW)
+        and not target.is_deleted
+        and target.thread.status == ThreadStatus.PUBLISHED
+    )
+    if not readable:
         raise Http404
     is_saved = Bookmark.objects.filter(member=member, post=target).exists()
     return render(request, "forum/save_post.html", {"post": target, "is_saved": is_saved})

@@ -184,3 +184,16 @@ def test_saved_post_of_an_account_deleted_with_its_posts_shows_as_deleted(
     actions.delete_account(member=Member.objects.get(pk=reply.author_id), keep_posts=False)
     html = client_for(saver).get(reverse("forum:saved")).content.decode()
     assert "This post was deleted by its author." in html
+
+
+def test_a_post_gone_from_view_can_still_be_taken_off_saved(
+    thread: Thread, reply: Post, saver: Member
+) -> None:
+    actions.save_post(member=saver, post=reply)
+    Thread.objects.filter(pk=thread.pk).update(status="removed")
+    client = client_for(saver)
+    url = reverse("forum:save_post", args=[reply.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"saved": "1"}).status_code == 302
+    assert client.post(url, {"saved": "0"}).status_code == 302
+    assert not Bookmark.objects.exists()
