@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from forum import actions, broadcast, export
 from forum.models import Follow, Journey, Member, Notification, Post, Thread
+from moderation import actions as moderation_actions
 from tests.forum.test_anonymous import assert_unlinked
 from tests.helpers import client_for
 
@@ -292,3 +293,24 @@ def test_follows_go_with_the_account_and_appear_in_the_export(
     assert [row["thread_id"] for row in data["following"]] == [thread.pk]
     actions.delete_account(member=follower, keep_posts=True)
     assert not Follow.objects.exists()
+
+
+def test_a_journey_removed_by_a_moderator_takes_entry_notifications_off_the_count(
+    journey: Journey,
+    follower: Member,
+    make_member: MemberFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    moderator = make_member("CalmHelper9")
+    moderation_actions.make_moderator(member=moderator, by=None, reason="helps out")
+    actions.follow_thread(member=follower, thread=journey.thread)
+    entry(journey, is_shared=True)
+    told: list[int] = []
+    monkeypatch.setattr(broadcast, "notifications_changed", told.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation_actions.delete_thread(
+            moderator=moderator, thread=journey.thread, reason="Off topic", guideline="be-kind"
+        )
+    assert follower.pk in told
+    assert kinds_for(follower) == []
