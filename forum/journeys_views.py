@@ -152,6 +152,11 @@ def journeys(request: HttpRequest) -> HttpResponse:
         "partner": partner,
         "filtered": bool(reached or partner),
         "pagination_query": _filter_query(reached, partner),
+        # Listed apart, for their author only: a journey with nothing shared yet is on
+        # no public list, and its author must still find it.
+        "own_journeys": list(Journey.objects.own(request.user))
+        if isinstance(request.user, Member)
+        else [],
     }
     return render(request, "forum/journeys.html", context)
 

@@ -681,6 +681,17 @@ class JourneyQuerySet(models.QuerySet["Journey"]):
             .order_by("-latest_shared_on", "-thread_id")
         )
 
+    def own(self, member: Member) -> JourneyQuerySet:
+        """The member's own journeys, shared or not, anonymous ones included: only for
+        their own eyes (the Journeys page lists them to them alone)."""
+        return (
+            self.filter(thread__author=member)
+            .exclude(thread__status__in=(ThreadStatus.REMOVED, ThreadStatus.REJECTED))
+            .select_related("thread")
+            .only("latest_shared_on", "thread__title", "thread__status")
+            .order_by("-thread__created_at", "-thread_id")
+        )
+
     def reached(self, milestone: str) -> JourneyQuerySet:
         """Journeys with a shared entry marking `milestone`."""
         return self.filter(

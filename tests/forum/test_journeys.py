@@ -41,8 +41,9 @@ MemberFactory = Callable[..., Member]
 PRIVATE_NOTE = "Only-for-me words about a hard evening"
 SHARED_NOTE = "A calm session with the second size today"
 
-# The session, the member, the COUNT for the pager, the journeys, their milestones.
-JOURNEYS_PAGE_QUERIES = {"visitor": 3, "member": 5}
+# The COUNT for the pager, the journeys, their milestones; for a member also the session,
+# the member and their own journeys.
+JOURNEYS_PAGE_QUERIES = {"visitor": 3, "member": 6}
 # The thread page of a journey: an ordinary thread page plus the timeline's entries.
 JOURNEY_THREAD_QUERIES = {"visitor": 3, "member": 6}
 
@@ -542,3 +543,15 @@ def test_demo_journeys_mix_shared_and_private_entries_with_a_setback_and_a_break
         assert escape(title) in listed
     for private in entries.filter(is_shared=False):
         assert escape(private.note) not in page(None, private.journey.get_absolute_url())
+
+
+def test_journeys_page_lists_the_members_own_journeys_to_them_alone(
+    walker: Member, reader: Member
+) -> None:
+    journey = start(walker, anonymous=True, title="Nobody sees this one yet")
+    add(journey, note=PRIVATE_NOTE)
+    own = page(walker, reverse("forum:journeys"))
+    assert "Nobody sees this one yet" in own
+    assert "nothing shared yet" in own
+    for other in (reader, None):
+        assert "Nobody sees this one yet" not in page(other, reverse("forum:journeys"))
