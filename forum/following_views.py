@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import actions, aliases
 from forum.exceptions import ActionRefused
@@ -105,3 +106,15 @@ def saved(request: HttpRequest) -> HttpResponse:
     )
     aliases.assign([bookmark.post for bookmark in page.object_list])
     return render(request, "forum/saved.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def saved_in_thread(request: HttpRequest, thread_id: int) -> JsonResponse:
+    """Which posts of a thread the member saved: the thread page's script marks their
+    Save links from it. Asked over HTTP by that reader's own browser, so the shared post
+    fragments stay the same for everyone."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "sign in first"}, status=403)
+    saved_ids = Bookmark.objects.filter(member=_member(request), post__thread_id=thread_id)
+    return JsonResponse({"post_ids": sorted(saved_ids.values_list("post_id", flat=True))})

@@ -73,5 +73,10 @@ urlpatterns = [
     path("following/<int:thread_id>/stop/", following_views.unfollow, name="unfollow"),
     path("p/<int:post_id>/save/", following_views.save_post, name="save_post"),
     path("saved/", following_views.saved, name="saved"),
+    path(
+        "saved/in-thread/<int:thread_id>/",
+        following_views.saved_in_thread,
+        name="saved_in_thread",
+    ),
     path("settings/reading/", account_views.update_reader_numbers, name="reader_numbers"),
 ]

@@ -1,5 +1,5 @@
 """Journeys in a real browser: a follower's header count updates live when a new shared
-entry is added, under the enforced CSP."""
+entry is added, and their own "Saved" marks appear, under the enforced CSP."""
 
 from __future__ import annotations
 
@@ -66,6 +66,16 @@ def test_a_followers_header_count_updates_live_for_a_shared_entry_only(
     page.get_by_role("button", name="At my own pace").click()
     expect(page.get_by_text("A calm session, shared.")).to_be_visible()
     expect(page.get_by_text("Only for me tonight.")).to_have_count(0)
+
+    # Saving the opening post: the shared fragment's link, marked for this reader alone.
+    opening = page.locator("article.post").first
+    opening.get_by_role("link", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(opening.get_by_role("link", name="Saved ✓")).to_be_visible(timeout=LIVE_MS)
+    writer.goto(journey.get_absolute_url())
+    expect(
+        writer.locator("article.post").first.get_by_role("link", name="Save", exact=True)
+    ).to_be_visible()
     assert page_log.errors == []
     assert page_log.csp_violations() == []
     assert page_log.foreign_requests(live_site) == []

@@ -197,3 +197,32 @@ def test_a_post_gone_from_view_can_still_be_taken_off_saved(
     assert client.post(url, {"saved": "1"}).status_code == 302
     assert client.post(url, {"saved": "0"}).status_code == 302
     assert not Bookmark.objects.exists()
+
+
+def test_saved_in_thread_names_the_members_own_saved_posts_there(
+    thread: Thread,
+    reply: Post,
+    saver: Member,
+    make_member: MemberFactory,
+    make_thread: Callable[..., Thread],
+    django_assert_num_queries: Any,
+) -> None:
+    elsewhere = actions.post_reply(author=make_member(), thread=make_thread(), body="Elsewhere")
+    actions.save_post(member=saver, post=reply)
+    actions.save_post(member=saver, post=elsewhere)
+    actions.save_post(member=make_member(), post=Post.objects.filter(thread=thread).first())
+    url = reverse("forum:saved_in_thread", args=[thread.pk])
+    client = client_for(saver)
+    # The session, the member, the saved posts.
+    with django_assert_num_queries(3):
+        response = client.get(url)
+    assert response.json() == {"post_ids": [reply.pk]}
+    assert client_for(None).get(url).status_code == 403
+
+
+def test_thread_page_hands_the_saved_marks_to_the_members_browser_only(
+    thread: Thread, saver: Member
+) -> None:
+    url = reverse("forum:saved_in_thread", args=[thread.pk])
+    assert url in client_for(saver).get(thread.get_absolute_url()).content.decode()
+    assert url not in client_for(None).get(thread.get_absolute_url()).content.decode()
