@@ -555,3 +555,54 @@ def test_journeys_page_lists_the_members_own_journeys_to_them_alone(
     assert "nothing shared yet" in own
     for other in (reader, None):
         assert "Nobody sees this one yet" not in page(other, reverse("forum:journeys"))
+
+
+# --- Editing and deleting through the pages ---------------------------------------------------
+
+
+def test_edit_page_changes_an_entry_and_sharing_it_lists_the_journey(
+    journey: Journey, walker: Member
+) -> None:
+    entry = add(journey, note=PRIVATE_NOTE, comfort=4)
+    client = client_for(walker)
+    url = reverse("forum:edit_entry", args=[entry.pk])
+    form = client.get(url).content.decode()
+    assert PRIVATE_NOTE in form
+    assert 'value="private" required id="id_visibility_0" checked' in form
+    response = client.post(
+        url,
+        {
+            "happened_on": entry.happened_on.isoformat(),
+            "body": "Now I am ready to share it",
+            "comfort": "4",
+            "visibility": "shared",
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.is_shared
+    assert entry.note == "Now I am ready to share it"
+    assert entry.edited_at is not None
+    assert "Slowly, with tea" in page(None, reverse("forum:journeys"))
+
+
+def test_delete_page_deletes_the_entry_and_unlists_an_empty_journey(
+    journey: Journey, walker: Member
+) -> None:
+    entry = add(journey, is_shared=True)
+    client = client_for(walker)
+    url = reverse("forum:delete_entry", args=[entry.pk])
+    assert "Delete this entry?" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    assert not JourneyEntry.objects.exists()
+    journey.refresh_from_db()
+    assert journey.latest_shared_on is None
+    assert "Slowly, with tea" not in page(None, reverse("forum:journeys"))
+
+
+def test_new_journey_form_follows_the_categorys_anonymous_policy(walker: Member) -> None:
+    html = page(walker, reverse("forum:new_journey"))
+    assert 'name="anonymous"' in html
+    assert 'data-signpost-terms="' in html
+    Category.objects.filter(slug="progress-stories").update(anonymous_posting="off")
+    assert 'name="anonymous"' not in page(walker, reverse("forum:new_journey"))
