@@ -14,6 +14,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from forum.forms import (
     ConfirmPasswordForm,
     ContentWarningChoicesForm,
     PreferencesForm,
+    ReaderNumbersForm,
     RecoverForm,
     RenameForm,
     SignInForm,
@@ -494,3 +496,23 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             return response
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/delete_account.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def update_reader_numbers(request: HttpRequest) -> HttpResponse:
+    """Settings › Reading journeys: "hide other people's numbers" on or off."""
+    member = request.user
+    assert isinstance(member, Member)
+    form = ReaderNumbersForm(request.POST)
+    if not form.is_valid():  # a lone checkbox cannot be invalid; kept for the shape
+        return _settings_page(request, status=400)
+    enabled = bool(form.cleaned_data["hides_others_numbers"])
+    actions.set_hides_others_numbers(member=member, enabled=enabled)
+    messages.success(
+        request,
+        _("Other people's numbers are hidden.")
+        if enabled
+        else _("Other people's numbers are shown again."),
+    )
+    return redirect(f"{reverse('forum:settings')}#reading-journeys")

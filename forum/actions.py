@@ -25,14 +25,20 @@ from forum import broadcast, content_warnings, fragments, people, ratelimits, re
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
+    COMFORT_MAX,
     PLACED_POST_STATUSES,
     AnonymousPosting,
     Block,
+    Bookmark,
     BrowserSession,
     Category,
     CategoryMute,
+    Follow,
     HiddenAuthor,
+    Journey,
+    JourneyEntry,
     Member,
+    Milestone,
     Notification,
     Perspective,
     Post,
@@ -341,14 +347,22 @@ def _notify_about_reply(
     kinds.setdefault(thread.author_id, Notification.Kind.REPLY_IN_YOUR_THREAD)
     told = people.notifiable_recipients(post=post, candidates=kinds)
     kinds = {member_id: kind for member_id, kind in kinds.items() if member_id in told}
-    if not kinds:
-        return
-    Notification.objects.bulk_create(
-        Notification(recipient_id=member_id, kind=kind, post=post, created_at=at or post.created_at)
-        for member_id, kind in kinds.items()
+    if kinds:
+        Notification.objects.bulk_create(
+            Notification(
+                recipient_id=member_id, kind=kind, post=post, created_at=at or post.created_at
+            )
+            for member_id, kind in kinds.items()
+        )
+        for member_id in kinds:
+            transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+    notify_followers(
+        thread_id=thread.pk,
+        author_id=post.author_id,
+        post=post,
+        already_told=set(kinds),
+        at=at or post.created_at,
     )
-    for member_id in kinds:
-        transaction.on_commit(partial(broadcast.notifications_changed, member_id))
 
 
 def post_reply(
@@ -692,6 +706,7 @@ def delete_account(*, member: Member, keep_posts: bool) -> None:
 
         # Edit history of their posts goes in both cases.
         PostRevision.objects.filter(post__author=current).delete()
+        _delete_journey_entries_of(current, keep_shared=keep_posts)
         if not keep_posts:
             # Threads nobody else posted in go entirely (with their posts' reports and
             # review items); the rest keep their shape with tombstones.
@@ -730,6 +745,10 @@ def delete_account(*, member: Member, keep_posts: bool) -> None:
             post.html = render_markdown(post.body)
             post.save(update_fields=["body", "html"])
             touched.add(post.pk)
+        for entry in JourneyEntry.objects.filter(note__icontains=current.pseudonym).only("note"):
+            entry.note = _without_name(entry.note, name)
+            entry.html = render_markdown(entry.note)
+            entry.save(update_fields=["note", "html"])
         for revision in PostRevision.objects.filter(body__icontains=current.pseudonym):
             revision.body = _without_name(revision.body, name)
             revision.html = render_markdown(revision.body)
@@ -976,3 +995,331 @@ def set_hide_reaction_counts(*, member: Member, hidden: bool) -> None:
     with transaction.atomic():
         member.hide_reaction_counts = hidden
         member.save(update_fields=["hide_reaction_counts"])
+
+
+# --- Following: notifications for followers ----------------------------------------------
+
+
+def _opening_post_of(thread_id: int) -> Post:
+    return (
+        Post.objects.only("thread_id", "author_id", "is_anonymous")
+        .filter(thread_id=thread_id)
+        .earliest("id")
+    )
+
+
+def notify_followers(
+    *,
+    thread_id: int,
+    author_id: int,
+    post: Post | None = None,
+    entry: JourneyEntry | None = None,
+    already_told: set[int] | frozenset[int] = frozenset(),
+    at: datetime.datetime | None = None,
+) -> None:
+    """Tell the followers of a thread about a new reply (`post`) or of a journey about a
+    newly shared entry (`entry`), inside the caller's transaction.
+
+    The one place follower notifications are made: never to the writer themselves
+    (`author_id`), nor to anyone `already_told` for a more personal reason. A member is
+    told at most once per reply or entry (an entry shared, made private and shared again
+    does not notify twice). Each follower's header count updates after the commit.
+    """
+    followers = (
+        set(
+            Follow.objects.filter(thread_id=thread_id)
+            .exclude(member_id=author_id)
+            .values_list("member_id", flat=True)
+        )
+        - already_told
+    )
+    if not followers:
+        return
+    # Mutes, blocks and hidden authors apply as to any notification. An entry is the
+    # journey's author writing in their thread, as its opening post is.
+    about = post if post is not None else _opening_post_of(thread_id)
+    followers &= people.notifiable_recipients(post=about, candidates=followers)
+    if not followers:
+        return
+    kind = (
+        Notification.Kind.ENTRY_IN_FOLLOWED_JOURNEY
+        if entry is not None
+        else Notification.Kind.REPLY_IN_FOLLOWED_THREAD
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=member_id,
+                kind=kind,
+                post=post,
+                entry=entry,
+                created_at=at or timezone.now(),
+            )
+            for member_id in sorted(followers)
+        ],
+        ignore_conflicts=True,
+    )
+    for member_id in sorted(followers):
+        transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+
+
+def follow_thread(*, member: Member, thread: Thread) -> Follow:
+    """Follow a thread or a journey: its new replies (and a journey's newly shared
+    entries) notify the member. Following twice changes nothing."""
+    with transaction.atomic():
+        status = Thread.objects.values_list("status", flat=True).get(pk=thread.pk)
+        if status != ThreadStatus.PUBLISHED:
+            raise ActionRefused(_("This thread cannot be followed right now."))
+        follow, _created = Follow.objects.get_or_create(member=member, thread_id=thread.pk)
+    return follow
+
+
+def unfollow_thread(*, member: Member, thread: Thread) -> None:
+    """Stop following, at any time. Notifications already received stay."""
+    with transaction.atomic():
+        Follow.objects.filter(member=member, thread_id=thread.pk).delete()
+
+
+# --- Saving posts (bookmarks) ---------------------------------------------------------------
+
+
+def save_post(*, member: Member, post: Post) -> Bookmark:
+    """Keep a post on the member's Saved page. Only a post they can read now is saved."""
+    with transaction.atomic():
+        current = Post.objects.select_related("thread").get(pk=post.pk)
+        readable = (
+            current.status in (PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW)
+            and not current.is_deleted
+            and current.thread.status == ThreadStatus.PUBLISHED
+        )
+        if not readable:
+            raise ActionRefused(_("This post can no longer be saved."))
+        bookmark, _created = Bookmark.objects.get_or_create(member=member, post=current)
+    return bookmark
+
+
+def unsave_post(*, member: Member, post: Post) -> None:
+    """Take a post off the Saved page."""
+    with transaction.atomic():
+        Bookmark.objects.filter(member=member, post_id=post.pk).delete()
+
+
+def set_hides_others_numbers(*, member: Member, enabled: bool) -> None:
+    """ "Hide other people's numbers": comfort ratings and the time between entries are
+    left out of every journey the member reads but their own. Pages read it from the
+    signed-in member; nothing is broadcast."""
+    with transaction.atomic():
+        member.hides_others_numbers = enabled
+        member.save(update_fields=["hides_others_numbers"])
+
+
+# --- Journeys ------------------------------------------------------------------------------
+
+JOURNEY_CATEGORY_SLUG = "progress-stories"
+
+
+def start_journey(
+    *,
+    author: Member,
+    title: str,
+    body: str,
+    submission_token: uuid.UUID | None = None,
+    publish_anyway: bool = False,
+    anonymous: bool = False,
+    warnings: Sequence[str] = (),
+) -> Journey:
+    """Begin a journey: a thread in "Progress stories" whose opening post says where the
+    member starts, screened like any opening post. Sending the form twice begins it once.
+    Entries are added afterwards (add_journey_entry)."""
+    category = Category.objects.filter(slug=JOURNEY_CATEGORY_SLUG).first()
+    if category is None:
+        raise ActionRefused(_("Journeys are not open on this site at the moment."))
+    with transaction.atomic():
+        thread = start_thread(
+            author=author,
+            category=category,
+            title=title,
+            body=body,
+            submission_token=submission_token,
+            publish_anyway=publish_anyway,
+            anonymous=anonymous,
+            warnings=warnings,
+        )
+        journey, _created = Journey.objects.get_or_create(thread=thread)
+    return journey
+
+
+def _refresh_latest_shared(journey_id: int) -> None:
+    latest = (
+        JourneyEntry.objects.shared()
+        .filter(journey_id=journey_id)
+        .order_by("-happened_on")
+        .values_list("happened_on", flat=True)
+        .first()
+    )
+    Journey.objects.filter(pk=journey_id).update(latest_shared_on=latest)
+
+
+def _announce_counts_of_entry(entry_id: int) -> None:
+    """Inside the transaction, before an entry is deleted or made private: the members
+    holding an unread notification about it see their count drop after the commit."""
+    told = Notification.objects.filter(entry_id=entry_id).unread()
+    for member_id in set(told.values_list("recipient_id", flat=True)):
+        transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+
+
+def _own_open_journey(author: Member, journey_id: int) -> Thread:
+    """The journey's thread, locked, after checking it is the author's and open."""
+    thread = Thread.objects.select_for_update().get(pk=journey_id)
+    if thread.author_id != author.pk:
+        raise ActionRefused(_("Only the journey's author can write its entries."))
+    if thread.status in (ThreadStatus.REMOVED, ThreadStatus.REJECTED):
+        raise ActionRefused(_("This journey was removed, so it takes no new entries."))
+    _check_may_edit(author)
+    return thread
+
+
+def _checked_entry_fields(
+    *,
+    author: Member,
+    happened_on: datetime.date,
+    milestone: str,
+    dilator_size: str,
+    comfort: int | None,
+    shares_comfort: bool,
+    note: str,
+    is_shared: bool,
+) -> dict[str, object]:
+    if milestone and milestone not in Milestone.values:
+        raise ActionRefused(_("Please choose a milestone from the list."))
+    if comfort is not None and not 0 <= comfort <= COMFORT_MAX:
+        raise ActionRefused(_("A comfort rating goes from 0 to 10."))
+    # Entries may be dated a day ahead: the member's own day may already be tomorrow's.
+    if happened_on > timezone.localdate() + datetime.timedelta(days=1):
+        raise ActionRefused(_("An entry's date cannot be in the future."))
+    if not (note.strip() or milestone or comfort is not None):
+        raise ActionRefused(_("Please add a note, a milestone or a comfort rating."))
+    if is_shared and note:
+        # Shared words meet the watched words like a post's; private notes are the
+        # member's own and are not read by anyone.
+        note = screening.screen_edit(author=author, body=note)
+    return {
+        "happened_on": happened_on,
+        "milestone": milestone,
+        "dilator_size": dilator_size.strip() if milestone == Milestone.MOVED_UP_A_SIZE else "",
+        "comfort": comfort,
+        "shares_comfort": shares_comfort and comfort is not None,
+        "note": note,
+        "html": render_markdown(note) if note.strip() else "",
+        "is_shared": is_shared,
+    }
+
+
+def add_journey_entry(
+    *,
+    author: Member,
+    journey: Journey,
+    happened_on: datetime.date,
+    milestone: str = "",
+    dilator_size: str = "",
+    comfort: int | None = None,
+    shares_comfort: bool = False,
+    note: str = "",
+    is_shared: bool = False,
+    submission_token: uuid.UUID | None = None,
+) -> JourneyEntry:
+    """Add an entry to the author's own journey. Private unless `is_shared`; a rating is
+    shown to others only with `shares_comfort`. A shared entry notifies the journey's
+    followers (never about a private one). Sending the same form twice adds it once."""
+    if submission_token is not None:
+        existing = JourneyEntry.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            thread = _own_open_journey(author, journey.pk)
+            fields = _checked_entry_fields(
+                author=author,
+                happened_on=happened_on,
+                milestone=milestone,
+                dilator_size=dilator_size,
+                comfort=comfort,
+                shares_comfort=shares_comfort,
+                note=note,
+                is_shared=is_shared,
+            )
+            entry = JourneyEntry.objects.create(
+                journey_id=journey.pk, submission_token=submission_token, **fields
+            )
+            if entry.is_shared:
+                _refresh_latest_shared(journey.pk)
+                notify_followers(thread_id=thread.pk, author_id=author.pk, entry=entry)
+    except IntegrityError:
+        existing = JourneyEntry.objects.filter(submission_token=submission_token).first()
+        if existing is None or submission_token is None:
+            raise
+        return existing
+    return entry
+
+
+def edit_journey_entry(
+    *,
+    author: Member,
+    entry: JourneyEntry,
+    happened_on: datetime.date,
+    milestone: str = "",
+    dilator_size: str = "",
+    comfort: int | None = None,
+    shares_comfort: bool = False,
+    note: str = "",
+    is_shared: bool = False,
+) -> JourneyEntry:
+    """Change an entry. Sharing a private one notifies followers as a new entry would;
+    making a shared one private takes it (and its notifications) out of everyone's view."""
+    with transaction.atomic():
+        thread = _own_open_journey(author, entry.journey_id)
+        current = JourneyEntry.objects.select_for_update().get(pk=entry.pk)
+        was_shared = current.is_shared
+        fields = _checked_entry_fields(
+            author=author,
+            happened_on=happened_on,
+            milestone=milestone,
+            dilator_size=dilator_size,
+            comfort=comfort,
+            shares_comfort=shares_comfort,
+            note=note,
+            is_shared=is_shared,
+        )
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.edited_at = timezone.now()
+        current.save()
+        _refresh_latest_shared(current.journey_id)
+        if current.is_shared and not was_shared:
+            notify_followers(thread_id=thread.pk, author_id=author.pk, entry=current)
+        elif was_shared and not current.is_shared:
+            _announce_counts_of_entry(current.pk)
+    return current
+
+
+def delete_journey_entry(*, author: Member, entry: JourneyEntry) -> None:
+    """Delete an entry for good, at its author's request. Its notifications go with it."""
+    with transaction.atomic():
+        _own_open_journey(author, entry.journey_id)
+        _announce_counts_of_entry(entry.pk)
+        JourneyEntry.objects.filter(pk=entry.pk).delete()
+        _refresh_latest_shared(entry.journey_id)
+
+
+def _delete_journey_entries_of(member: Member, *, keep_shared: bool) -> None:
+    """Account deletion: private entries always go; shared ones stay (under "former
+    member", with the journey's thread) only when the member keeps their posts."""
+    entries = JourneyEntry.objects.filter(journey__thread__author=member)
+    if keep_shared:
+        entries = entries.filter(is_shared=False)
+    told = Notification.objects.filter(entry__in=entries).unread()
+    for member_id in set(told.values_list("recipient_id", flat=True)):
+        transaction.on_commit(partial(broadcast.notifications_changed, member_id))
+    entries.delete()
+    for journey_id in Journey.objects.filter(thread__author=member).values_list("pk", flat=True):
+        _refresh_latest_shared(journey_id)

@@ -1705,3 +1705,130 @@ THREADS: tuple[DemoThread, ...] = (
         ),
     ),
 )
+
+
+# --- Journeys ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoEntry:
+    days_ago: int
+    note: str = ""
+    milestone: str = ""
+    dilator_size: str = ""
+    comfort: int | None = None
+    shares_comfort: bool = False
+    is_shared: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "note", inspect.cleandoc(self.note))
+
+
+# Three of the progress stories above are journeys: their opening post is where the member
+# started, and these are their entries (shared and private, with a setback and a break).
+JOURNEYS: dict[str, tuple[DemoEntry, ...]] = {
+    'A year in: from "I can\'t even look at a tampon" to here': (
+        DemoEntry(
+            380,
+            """
+            Bought the set. It is sitting in its box on the top shelf and I am allowed to
+            just look at it this week.
+            """,
+            milestone="started_dilating",
+            comfort=2,
+        ),
+        DemoEntry(
+            300,
+            "The second one felt like a mountain for a month, and then one evening it didn't.",
+            milestone="moved_up_a_size",
+            dilator_size="2",
+            comfort=5,
+            shares_comfort=True,
+        ),
+        DemoEntry(
+            230,
+            """
+            Nothing moves. I keep doing the sessions and I feel like I am standing still.
+            Writing it down so future me remembers that this happened and passed.
+            """,
+            milestone="setback",
+        ),
+        DemoEntry(
+            170,
+            "Cried in the car park afterwards, happy tears. The nurse talked me through it.",
+            milestone="first_examination",
+        ),
+        DemoEntry(
+            150,
+            "Just for me: told my sister today. She listened. That was enough.",
+            is_shared=False,
+        ),
+        DemoEntry(
+            60,
+            "Size three, most evenings, without holding my breath.",
+            milestone="moved_up_a_size",
+            dilator_size="3",
+            comfort=7,
+            shares_comfort=True,
+        ),
+    ),
+    "I took a two-month break and I'm back (a setback post)": (
+        DemoEntry(
+            200,
+            "Physio gave me a plan with small steps. Starting with the smallest size.",
+            milestone="started_dilating",
+        ),
+        DemoEntry(
+            125,
+            """
+            Stepping back for a while. Work and family need all of me right now, and
+            that is allowed.
+            """,
+            milestone="taking_a_break",
+        ),
+        DemoEntry(
+            90,
+            "Still not ready. Feeling guilty about it. Keeping this one to myself.",
+            is_shared=False,
+            comfort=3,
+        ),
+        DemoEntry(
+            62,
+            """
+            Back, one size smaller than where I stopped. It was fine. Fine is plenty.
+            """,
+            milestone="setback",
+            comfort=5,
+        ),
+    ),
+    "Six months of dilator diary (with my spreadsheet, because of course)": (
+        DemoEntry(
+            190,
+            "Day one of the diary. Columns: date, size, minutes, mood, one kind word.",
+            milestone="started_dilating",
+            comfort=3,
+            shares_comfort=True,
+        ),
+        DemoEntry(
+            120,
+            """
+            My partner sat with me and read aloud from our holiday book. We laughed at
+            the bad jokes in it. Nothing else was expected of anyone.
+            """,
+            milestone="partner_joined",
+            comfort=6,
+            shares_comfort=True,
+        ),
+        DemoEntry(
+            75,
+            "Managed a tampon on a swimming day. Small thing, huge thing.",
+            milestone="first_tampon",
+        ),
+        DemoEntry(
+            40,
+            "Rough week, spreadsheet says so too. Not sharing the numbers on this one.",
+            comfort=2,
+            is_shared=False,
+        ),
+    ),
+}

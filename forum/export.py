@@ -13,10 +13,22 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from forum.content_warnings import reader_choices
-from forum.models import BrowserSession, Member, Notification, Post, Reaction, Thread
+from forum.models import (
+    Bookmark,
+    BrowserSession,
+    Follow,
+    Journey,
+    JourneyEntry,
+    Member,
+    Notification,
+    Post,
+    Reaction,
+    Thread,
+)
 from forum.people import hidden_authors_listed
 
 FORMAT_VERSION = 1
@@ -93,15 +105,17 @@ def notifications(member: Member) -> list[dict[str, Any]]:
     kinds = dict(Notification.Kind.choices)
     rows = (
         Notification.objects.filter(recipient=member)
-        .select_related("post")
-        .only("kind", "created_at", "read_at", "post__id", "post__thread_id")
+        .select_related("post", "entry")
+        .only("kind", "created_at", "read_at", "post__id", "post__thread_id", "entry__journey_id")
         .order_by("created_at", "id")
     )
     return [
         {
             "kind": _label(kinds, row.kind),
             "post_id": row.post_id,
-            "thread_id": row.post.thread_id,
+            # A journey's new entry: the entry's id, in the journey's thread.
+            **({"entry_id": row.entry_id} if row.entry_id is not None else {}),
+            "thread_id": row.post.thread_id if row.post else row.entry.journey_id,  # type: ignore[union-attr]
             "created": _when(row.created_at),
             "read": _when(row.read_at),
         }
@@ -213,8 +227,64 @@ def member_data(member: Member) -> dict[str, Any]:
         "browser_sessions": browser_sessions(member),
         "people": people_choices(member),
         "reactions": reactions(member),
+        "journeys": journeys(member),
+        "following": following(member),
+        "saved_posts": saved_posts(member),
     }
 
 
 def member_data_json(member: Member) -> str:
     return json.dumps(member_data(member), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
+def journeys(member: Member) -> list[dict[str, Any]]:
+    """Their journeys with every entry, private ones included (marked). Two queries."""
+    rows = (
+        Journey.objects.filter(thread__author=member)
+        .select_related("thread")
+        .prefetch_related(
+            Prefetch("entries", queryset=JourneyEntry.objects.order_by("happened_on", "id"))
+        )
+        .order_by("thread__created_at", "thread_id")
+    )
+    return [
+        {
+            "thread_id": journey.thread_id,
+            "title": journey.thread.title,
+            "anonymous": journey.thread.is_anonymous,
+            "entries": [
+                {
+                    "id": entry.pk,
+                    "date": _when(entry.happened_on),
+                    "shared": entry.is_shared,
+                    "milestone": entry.milestone,
+                    "dilator_size": entry.dilator_size,
+                    "comfort": entry.comfort,
+                    "comfort_shared": entry.shares_comfort,
+                    "note": entry.note,
+                    "created": _when(entry.created_at),
+                    "edited": _when(entry.edited_at),
+                }
+                for entry in journey.entries.all()
+            ],
+        }
+        for journey in rows
+    ]
+
+
+def following(member: Member) -> list[dict[str, Any]]:
+    """The threads and journeys they follow."""
+    rows = Follow.objects.filter(member=member).select_related("thread").order_by("created_at")
+    return [
+        {"thread_id": row.thread_id, "title": row.thread.title, "since": _when(row.created_at)}
+        for row in rows.only("created_at", "thread__title")
+    ]
+
+
+def saved_posts(member: Member) -> list[dict[str, Any]]:
+    """The posts they saved: which and when, not the words of others."""
+    rows = Bookmark.objects.filter(member=member).order_by("created_at", "id")
+    return [
+        {"post_id": row.post_id, "saved": _when(row.created_at)}
+        for row in rows.only("post_id", "created_at")
+    ]

@@ -21,7 +21,16 @@ from forum.content_warnings import (
     normalise,
     reader_choices,
 )
-from forum.models import AnonymousPosting, Category, Member, Perspective, Post, Thread
+from forum.models import (
+    COMFORT_MAX,
+    AnonymousPosting,
+    Category,
+    Member,
+    Milestone,
+    Perspective,
+    Post,
+    Thread,
+)
 from forum.pseudonyms import MAX_LENGTH, pseudonym_key, validate_pseudonym
 
 # C0 and C1 control characters, except the line breaks and tab that text may carry.
@@ -421,4 +430,144 @@ class PerspectiveForm(forms.Form):
             "A small label beside your pseudonym on your posts, so readers know whose side "
             "of the story they are reading. Nobody checks it."
         ),
+    )
+
+
+class JourneyForm(PostingForm):
+    """Begin a journey: its title and where the member is starting (the opening post)."""
+
+    title = forms.CharField(
+        label=_("A title for your journey"),
+        max_length=settings.TITLE_MAX_LENGTH,
+        strip=False,
+        help_text=_("For example “Slowly, with a lot of tea”. Others see it on the Journeys page."),
+    )
+    body = BodyField(
+        label=_("Where you are starting"),
+        help_text=_(
+            "A few words about where you are now, as much or as little as you like. "
+            "Others can reply to it. Markdown works."
+        ),
+    )
+
+    field_order = ["title", "body", "content_warnings", "anonymous", "submission_token"]
+
+    def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.follow_policy(category.anonymous_posting if category is not None else None)
+
+    def clean_title(self) -> str:
+        return clean_title_text(self.cleaned_data["title"])
+
+
+class EntryVisibility(forms.ChoiceField):
+    PRIVATE = "private"
+    SHARED = "shared"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            label=_("Who sees this entry"),
+            choices=[
+                (self.PRIVATE, _("Only me")),
+                (self.SHARED, _("Shared on my journey")),
+            ],
+            initial=self.PRIVATE,
+            widget=forms.RadioSelect,
+            help_text=_(
+                "Entries are private until you share them; you can change this later. "
+                "Followers hear of an entry only when it is shared."
+            ),
+            **kwargs,
+        )
+
+
+class JourneyEntryForm(forms.Form):
+    """An entry of the member's own journey. The note field is called "body", as in the
+    other composers, so the wellbeing signposting and the expired-form page find it."""
+
+    submission_token = SubmissionTokenField()
+    happened_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    milestone = forms.ChoiceField(
+        label=_("Milestone (optional)"),
+        choices=[("", _("No milestone")), *Milestone.choices],
+        required=False,
+        help_text=_("Setbacks and breaks belong to a journey as much as any other step."),
+    )
+    dilator_size = forms.CharField(
+        label=_("Dilator size"),
+        max_length=20,
+        required=False,
+        help_text=_("With “moved up a dilator size”: the size as your set names it."),
+    )
+    comfort = forms.IntegerField(
+        label=_("Comfort, from 0 to 10 (optional)"),
+        min_value=0,
+        max_value=COMFORT_MAX,
+        required=False,
+        help_text=_("0 is very uncomfortable, 10 completely comfortable."),
+    )
+    shares_comfort = forms.BooleanField(
+        label=_("Share my rating with this entry"),
+        required=False,
+        help_text=_("Without this, only you see the rating, even on a shared entry."),
+    )
+    body = forms.CharField(
+        label=_("Note"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown works: *emphasis*, **strong**, lists, > quotes and links."),
+    )
+    visibility = EntryVisibility()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+
+    def clean_body(self) -> str:
+        raw = str(self.cleaned_data.get("body") or "")
+        return clean_body_text(raw) if raw.strip() else ""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        if not (
+            cleaned.get("body") or cleaned.get("milestone") or cleaned.get("comfort") is not None
+        ):
+            raise forms.ValidationError(
+                _("Please add a note, a milestone or a comfort rating."), code="empty"
+            )
+        if (
+            cleaned.get("milestone") == Milestone.MOVED_UP_A_SIZE
+            and not str(cleaned.get("dilator_size") or "").strip()
+        ):
+            self.add_error("dilator_size", _("Which size did you move up to?"))
+        return cleaned
+
+    def entry_fields(self) -> dict[str, Any]:
+        """The cleaned entry as the journey actions take it."""
+        data = self.cleaned_data
+        return {
+            "happened_on": data["happened_on"],
+            "milestone": data.get("milestone") or "",
+            "dilator_size": data.get("dilator_size") or "",
+            "comfort": data.get("comfort"),
+            "shares_comfort": bool(data.get("shares_comfort")),
+            "note": data.get("body") or "",
+            "is_shared": data.get("visibility") == EntryVisibility.SHARED,
+        }
+
+    def token(self) -> uuid.UUID:
+        return self.cleaned_data.get("submission_token") or uuid.uuid4()
+
+
+class ReaderNumbersForm(forms.Form):
+    """Settings › Reading: "hide other people's numbers"."""
+
+    hides_others_numbers = forms.BooleanField(
+        label=_("Hide other people's numbers"), required=False
     )

@@ -97,6 +97,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
     perspective = models.CharField(_("perspective"), max_length=32, blank=True, default="")
     # Reaction counts are not shown to this member (their own buttons stay usable).
     hide_reaction_counts = models.BooleanField(_("hide reaction counts"), default=False)
+    # "Hide other people's numbers": comfort ratings and the time between journey entries
+    # are left out of what this member reads, except on their own journeys.
+    hides_others_numbers = models.BooleanField(_("hide other people's numbers"), default=False)
 
     objects = MemberManager()
 
@@ -311,6 +314,17 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
 
     def for_listing(self) -> ThreadQuerySet:
         return self.select_related("author").order_by("-is_pinned", "-last_posted_at", "-id")
+
+    def with_followed_by(self, user: Member | AnonymousUser) -> ThreadQuerySet:
+        """Each thread with `is_followed`: whether `user` follows it, from the same query
+        (False for visitors, with no subquery at all)."""
+        if not user.is_authenticated:
+            return self.annotate(is_followed=models.Value(False))
+        return self.annotate(
+            is_followed=models.Exists(
+                Follow.objects.filter(thread=models.OuterRef("pk"), member_id=user.pk)
+            )
+        )
 
     def with_new_replies_for(self, member: Member) -> ThreadQuerySet:
         """Each thread with `has_new_replies`: `member` opened it before and a reply was
@@ -594,14 +608,20 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def for_recipient(self, member: Member | int) -> NotificationQuerySet:
         """A member's own notifications; those whose post its author deleted are gone
         with the words they pointed to."""
-        return self.filter(
-            recipient=member,
+        about_post = Q(
             post__deleted_at__isnull=True,
             # A post a moderator removed, or in a thread gone from view, takes its
             # notifications with it, as a deleted one does.
             post__status__in=(PostStatus.PUBLISHED, PostStatus.HIDDEN_FOR_REVIEW),
             post__thread__status=ThreadStatus.PUBLISHED,
         )
+        # A journey entry made private again, or in a journey gone from view, takes its
+        # notifications with it the same way.
+        about_entry = Q(
+            entry__is_shared=True,
+            entry__journey__thread__status=ThreadStatus.PUBLISHED,
+        )
+        return self.filter(about_post | about_entry, recipient=member)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -621,8 +641,16 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def newest_first(self) -> NotificationQuerySet:
         """As the notifications page lists them: only what each line shows."""
         return (
-            self.select_related("post__thread")
-            .only("kind", "created_at", "read_at", "post_id", "post__thread__title")
+            self.select_related("post__thread", "entry__journey__thread")
+            .only(
+                "kind",
+                "created_at",
+                "read_at",
+                "post_id",
+                "post__thread__title",
+                "entry__journey_id",
+                "entry__journey__thread__title",
+            )
             .order_by("-created_at", "-id")
         )
 
@@ -639,10 +667,26 @@ class Notification(models.Model):
         REPLY_IN_YOUR_THREAD = "reply_in_your_thread", _("New reply in your thread")
         QUOTED_YOU = "quoted_you", _("Someone quoted you")
         REACTED_TO_YOUR_POST = "reacted_to_your_post", _("Someone reacted to your post")
+        REPLY_IN_FOLLOWED_THREAD = "reply_in_followed_thread", _("New reply in a thread you follow")
+        ENTRY_IN_FOLLOWED_JOURNEY = (
+            "entry_in_followed_journey",
+            _("New entry in a journey you follow"),
+        )
 
     recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notifications")
+    # A notification points at a post or, for a journey's new entry, at the entry
+    # (entries are not posts: see JourneyEntry).
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    entry = models.ForeignKey(
+        "JourneyEntry",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -661,7 +705,15 @@ class Notification(models.Model):
             # One notification per member per reply, whatever the reasons for it.
             models.UniqueConstraint(
                 fields=["recipient", "post"], name="one_notification_per_member_per_post"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "entry"], name="one_notification_per_member_per_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, entry__isnull=True)
+                | Q(post__isnull=True, entry__isnull=False),
+                name="notification_is_about_a_post_or_an_entry",
+            ),
         ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
@@ -672,6 +724,284 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def thread_title(self) -> str:
+        """The title of the thread (or journey) it is about, as newest_first loads it."""
+        if self.entry_id is not None:
+            return self.entry.journey.thread.title  # type: ignore[union-attr]
+        return self.post.thread.title  # type: ignore[union-attr]
+
+
+# --- Journeys: a member's own progress story ---------------------------------------------
+
+
+class Milestone(models.TextChoices):
+    """The fixed milestones an entry may mark. Setbacks and breaks are milestones like the
+    others: shown the same way, never as a failure."""
+
+    STARTED_DILATING = "started_dilating", _("Started dilating")
+    MOVED_UP_A_SIZE = "moved_up_a_size", _("Moved up a dilator size")
+    FIRST_TAMPON = "first_tampon", _("First tampon")
+    FIRST_EXAMINATION = "first_examination", _("First gynaecological examination")
+    PARTNER_JOINED = "partner_joined", _("Partner joined a session")
+    FIRST_PAINLESS_PENETRATION = "first_painless_penetration", _("First penetration without pain")
+    FIRST_PAIN_FREE_INTIMACY = (
+        "first_pain_free_intimacy",
+        _("First pain-free intimacy with a partner"),
+    )
+    SETBACK = "setback", _("Setback")
+    TAKING_A_BREAK = "taking_a_break", _("Taking a break")
+    OTHER = "other", _("Other")
+
+
+# "A partner was involved" on the Journeys page: a shared entry that says so in its
+# milestone. A note's words are not read for it: only what the member chose to mark.
+PARTNER_MILESTONES = (Milestone.PARTNER_JOINED, Milestone.FIRST_PAIN_FREE_INTIMACY)
+
+COMFORT_MAX = 10
+
+
+class JourneyQuerySet(models.QuerySet["Journey"]):
+    def listed_for(self, user: Member | AnonymousUser) -> JourneyQuerySet:
+        """The Journeys page: published journeys the reader may read that have at least
+        one shared entry, the most recently continued first. Nothing ranks them."""
+        return (
+            self.filter(
+                latest_shared_on__isnull=False,
+                thread__in=Thread.objects.readable_by(user).listed(),
+            )
+            .select_related("thread__author")
+            .order_by("-latest_shared_on", "-thread_id")
+        )
+
+    def own(self, member: Member) -> JourneyQuerySet:
+        """The member's own journeys, shared or not, anonymous ones included: only for
+        their own eyes (the Journeys page lists them to them alone)."""
+        return (
+            self.filter(thread__author=member)
+            .exclude(thread__status__in=(ThreadStatus.REMOVED, ThreadStatus.REJECTED))
+            .select_related("thread")
+            .only("latest_shared_on", "thread__title", "thread__status")
+            .order_by("-thread__created_at", "-thread_id")
+        )
+
+    def reached(self, milestone: str) -> JourneyQuerySet:
+        """Journeys with a shared entry marking `milestone`."""
+        return self.filter(
+            models.Exists(
+                JourneyEntry.objects.shared().filter(
+                    journey=models.OuterRef("pk"), milestone=milestone
+                )
+            )
+        )
+
+    def partner_involved(self) -> JourneyQuerySet:
+        """Journeys with a shared entry whose milestone involved a partner."""
+        return self.filter(
+            models.Exists(
+                JourneyEntry.objects.shared().filter(
+                    journey=models.OuterRef("pk"), milestone__in=PARTNER_MILESTONES
+                )
+            )
+        )
+
+    def with_shared_milestones(self) -> JourneyQuerySet:
+        """Each journey with `shared_milestones`: its shared entries that mark a
+        milestone, oldest first (one query for the whole page)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "entries",
+                queryset=JourneyEntry.objects.shared()
+                .exclude(milestone="")
+                .only("journey_id", "milestone", "dilator_size", "happened_on")
+                .order_by("happened_on", "id"),
+                to_attr="shared_milestones",
+            )
+        )
+
+
+class Journey(models.Model):
+    """A progress story: a thread in "Progress stories" (its opening post says where the
+    member started; others reply to it like any thread) and its dated entries.
+
+    Entries are kept apart from posts on purpose: a private entry then cannot leak through
+    any of the many paths posts travel (thread pages, the live catch-up, sockets,
+    notifications, other members' exports).
+    """
+
+    thread = models.OneToOneField(
+        Thread, on_delete=models.CASCADE, primary_key=True, related_name="journey"
+    )
+    # The date of its latest shared entry, kept by the entry actions: the Journeys page
+    # sorts on it. None while nothing is shared (the journey is then not listed).
+    latest_shared_on = models.DateField(null=True, blank=True)
+
+    objects = JourneyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["-latest_shared_on", "-thread"])]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+
+    def __str__(self) -> str:
+        return f"journey {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return self.thread.get_absolute_url()
+
+    @property
+    def author_id(self) -> int:
+        return self.thread.author_id
+
+    @property
+    def shown_author(self) -> str:
+        """Who others see as its author: the thread's stable alias when it is anonymous,
+        never the pseudonym."""
+        if self.thread.is_anonymous:
+            return self.thread.starter_alias
+        return self.thread.author.pseudonym
+
+
+class JourneyEntryQuerySet(models.QuerySet["JourneyEntry"]):
+    def shared(self) -> JourneyEntryQuerySet:
+        return self.filter(is_shared=True)
+
+    def readable_by(self, user: Member | AnonymousUser) -> JourneyEntryQuerySet:
+        """The entries `user` may read anywhere but on their own journey: shared entries
+        of published journeys in categories open to them. Never a private entry, not even
+        the reader's own (search and lists go through this)."""
+        return self.shared().filter(journey__thread__in=Thread.objects.readable_by(user).listed())
+
+    def shown_to(self, viewer: Member | AnonymousUser, journey: Journey) -> JourneyEntryQuerySet:
+        """A journey's timeline as `viewer` sees it: the shared entries, and for the
+        journey's own author the private ones too. Oldest first."""
+        own = viewer.is_authenticated and viewer.pk == journey.author_id
+        entries = self.filter(journey=journey) if own else self.shared().filter(journey=journey)
+        return entries.order_by("happened_on", "id")
+
+
+class JourneyEntry(models.Model):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="entries")
+    happened_on = models.DateField(_("date"))
+    milestone = models.CharField(
+        _("milestone"), max_length=32, choices=Milestone.choices, blank=True
+    )
+    # With "moved up a dilator size": the size as the member's set names it ("3", "M").
+    dilator_size = models.CharField(_("dilator size"), max_length=20, blank=True)
+    comfort = models.PositiveSmallIntegerField(_("comfort"), null=True, blank=True)
+    # A rating is the member's own unless they choose to share it with the entry.
+    shares_comfort = models.BooleanField(_("share my rating"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    # The sanitised HTML of `note`, made by forum.markup at write time.
+    html = models.TextField(editable=False, blank=True)
+    # Private (only the author sees it) until the member shares it.
+    is_shared = models.BooleanField(_("shared"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # As Post.submission_token: a double click adds one entry.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The note's full-text search vector, kept by a PostgreSQL trigger (forum.search);
+    # always empty on SQLite. Searched only through readable_by: never a private entry.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = JourneyEntryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["journey", "happened_on", "id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comfort__isnull=True) | Q(comfort__lte=COMFORT_MAX),
+                name="journey_entry_comfort_0_to_10",
+            )
+        ]
+        verbose_name = _("journey entry")
+        verbose_name_plural = _("journey entries")
+
+    def __str__(self) -> str:
+        return f"entry {self.pk} of journey {self.journey_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('forum:thread', args=[self.journey_id])}#entry-{self.pk}"
+
+    @property
+    def milestone_label(self) -> str:
+        if not self.milestone:
+            return ""
+        label = str(Milestone(self.milestone).label)
+        if self.milestone == Milestone.MOVED_UP_A_SIZE and self.dilator_size:
+            return _("%(milestone)s (size %(size)s)") % {
+                "milestone": label,
+                "size": self.dilator_size,
+            }
+        return label
+
+
+# --- Following and saving -----------------------------------------------------------------
+
+
+class Follow(models.Model):
+    """A member follows a thread or a journey: new replies and newly shared entries
+    notify them. Only the member sees what they follow."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="follows")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "thread"], name="follow_a_thread_once")
+        ]
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} follows thread {self.thread_id}"
+
+
+class BookmarkQuerySet(models.QuerySet["Bookmark"]):
+    def saved_by(self, member: Member) -> BookmarkQuerySet:
+        """The member's saved posts, newest saved first, with what the Saved page shows
+        of each (its thread, and its author for the name or alias)."""
+        return (
+            self.filter(member=member)
+            .select_related("post__author", "post__thread__category")
+            .only(
+                "created_at",
+                "post__thread_id",
+                "post__html",
+                "post__created_at",
+                "post__deleted_at",
+                "post__status",
+                "post__is_anonymous",
+                "post__content_warnings",
+                "post__author__pseudonym",
+                "post__thread__title",
+                "post__thread__status",
+                "post__thread__author",
+                "post__thread__is_anonymous",
+                "post__thread__category__is_public",
+            )
+            .order_by("-created_at", "-id")
+        )
+
+
+class Bookmark(models.Model):
+    """A post a member saved for later; only they see it, on their Saved page."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="bookmarks")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BookmarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "post"], name="save_a_post_once")]
+        verbose_name = _("bookmark")
+        verbose_name_plural = _("bookmarks")
+
+    def __str__(self) -> str:
+        return f"bookmark {self.pk} of member {self.member_id}"
 
 
 # --- Mute, block, hide an anonymous author, perspective (issue 6, points 8 and 9) --------

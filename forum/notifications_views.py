@@ -70,10 +70,14 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
     """Follow one notification to its post, marking it read on the way."""
     member = _member(request)
     shown = get_object_or_404(
-        Notification.objects.for_recipient(member).only("recipient_id", "post_id"),
+        Notification.objects.for_recipient(member)
+        .select_related("entry")
+        .only("recipient_id", "post_id", "entry__journey_id"),
         pk=notification_id,
     )
     actions.mark_notification_read(member=member, notification=shown)
+    if shown.entry is not None:
+        return redirect(shown.entry.get_absolute_url())
     return redirect("forum:post", post_id=shown.post_id)
 
 

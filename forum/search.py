@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
@@ -47,7 +47,7 @@ from django.urls import reverse
 
 from forum import aliases
 from forum.content_warnings import labels as content_warning_labels
-from forum.models import Member, Post, PostStatus, Thread, ThreadStatus
+from forum.models import JourneyEntry, Member, Post, PostStatus, Thread, ThreadStatus
 
 if TYPE_CHECKING:
     import datetime
@@ -172,7 +172,7 @@ def _all_words_in(field_name: str, words: Sequence[str]) -> Q:
 # --- Sources: each gives its best `upto` hits --------------------------------------------------
 
 
-def _newest(matching: QuerySet[Post] | QuerySet[Thread]) -> Q:
+def _newest(matching: QuerySet[Any]) -> Q:
     """The newest CANDIDATES rows of `matching`: the only ones ranked.
 
     Why the newest only: a word in a third of all posts would have PostgreSQL rank tens of
@@ -222,6 +222,22 @@ def thread_title_hits(reader: Reader, words: Sequence[str], upto: int) -> list[H
         .values_list("opening_post_id", "rank")[:upto]
     )
     return [Hit("post", post_id, rank) for post_id, rank in rows]
+
+
+def journey_entry_hits(reader: Reader, words: Sequence[str], upto: int) -> list[Hit]:
+    """Shared entries of journeys the reader may read, by their notes."""
+    entries = JourneyEntry.objects.readable_by(reader)
+    if _uses_full_text():
+        query = _query(words)
+        ranked = JourneyEntry.objects.filter(_newest(entries.filter(search_vector=query))).annotate(
+            rank=_rank(query)
+        )
+    else:
+        ranked = JourneyEntry.objects.filter(
+            _newest(entries.filter(_all_words_in("note", words)))
+        ).annotate(rank=Value(0.0, output_field=FloatField()))
+    rows = ranked.order_by("-rank", "-id").values_list("id", "rank")[:upto]
+    return [Hit("entry", entry_id, rank) for entry_id, rank in rows]
 
 
 # --- Loaders: the results for one kind's hits, by id ---------------------------------------
@@ -356,12 +372,52 @@ def post_results(post_ids: Sequence[int], words: Sequence[str]) -> dict[int, Res
     return results
 
 
+def journey_entry_results(entry_ids: Sequence[int], words: Sequence[str]) -> dict[int, Result]:
+    """The found entries, by id, in one query. The snippet is the note's words only:
+    never a comfort rating (the reader may hide other people's numbers, and a rating
+    is shared only on the journey's own page). The journey's content warnings (its
+    opening post's) hide the note's words here as they do on the journey page."""
+    opening_warnings = (
+        Post.objects.filter(thread=OuterRef("journey__thread"))
+        .order_by("id")
+        .values("content_warnings")[:1]
+    )
+    entries = (
+        JourneyEntry.objects.filter(pk__in=entry_ids)
+        .select_related("journey__thread__category", "journey__thread__author")
+        .only(
+            "note",
+            "created_at",
+            "journey__thread__title",
+            "journey__thread__is_anonymous",
+            "journey__thread__author__pseudonym",
+            "journey__thread__category__name",
+        )
+        .annotate(journey_warnings=Subquery(opening_warnings))
+    )
+    results: dict[int, Result] = {}
+    for entry in entries:
+        thread = entry.journey.thread
+        warnings = content_warning_labels(entry.journey_warnings or [])
+        results[entry.pk] = Result(
+            url=entry.get_absolute_url(),
+            title=marked(thread.title, words),
+            category=thread.category.name,
+            author=thread.starter_alias if thread.is_anonymous else thread.author.pseudonym,
+            is_anonymous=thread.is_anonymous,
+            created_at=entry.created_at,
+            snippet=[] if warnings else snippet_around_first_hit(entry.note, words),
+            warnings=warnings,
+        )
+    return results
+
+
 Source = Callable[["Reader", Sequence[str], int], list[Hit]]
 Loader = Callable[[Sequence[int], Sequence[str]], dict[int, Result]]
 
 # Where searchable text comes from, and how each kind of hit becomes a result.
-SOURCES: tuple[Source, ...] = (post_body_hits, thread_title_hits)
-LOADERS: dict[str, Loader] = {"post": post_results}
+SOURCES: tuple[Source, ...] = (post_body_hits, thread_title_hits, journey_entry_hits)
+LOADERS: dict[str, Loader] = {"post": post_results, "entry": journey_entry_results}
 
 
 def search(*, reader: Reader, words: Sequence[str], page: int = 1) -> SearchPage:

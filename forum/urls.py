@@ -3,6 +3,8 @@ from django.views.generic import TemplateView
 
 from forum import (
     account_views,
+    following_views,
+    journeys_views,
     notifications_views,
     people_views,
     reactions_views,
@@ -100,4 +102,23 @@ urlpatterns = [
         people_views.show_anonymous_author,
         name="show_author",
     ),
+    path("journeys/", journeys_views.journeys, name="journeys"),
+    path("journeys/new/", journeys_views.new_journey, name="new_journey"),
+    path("journeys/<int:journey_id>/entries/new/", journeys_views.add_entry, name="add_entry"),
+    path("journeys/entries/<int:entry_id>/edit/", journeys_views.edit_entry, name="edit_entry"),
+    path(
+        "journeys/entries/<int:entry_id>/delete/",
+        journeys_views.delete_entry,
+        name="delete_entry",
+    ),
+    path("following/<int:thread_id>/", following_views.follow, name="follow"),
+    path("following/<int:thread_id>/stop/", following_views.unfollow, name="unfollow"),
+    path("p/<int:post_id>/save/", following_views.save_post, name="save_post"),
+    path("saved/", following_views.saved, name="saved"),
+    path(
+        "saved/in-thread/<int:thread_id>/",
+        following_views.saved_in_thread,
+        name="saved_in_thread",
+    ),
+    path("settings/reading/", account_views.update_reader_numbers, name="reader_numbers"),
 ]

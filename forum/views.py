@@ -33,6 +33,7 @@ from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
 from forum.fragments import post_fragments, posts_for_viewer
 from forum.guidelines import Guideline, guideline_url
+from forum.journeys_views import journey_context
 from forum.markup import render_markdown
 from forum.models import (
     PLACED_POST_STATUSES,
@@ -169,7 +170,12 @@ def _removed_thread(request: HttpRequest, shown: Thread) -> HttpResponse:
 
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     shown = get_object_or_404(
-        Thread.objects.select_related("category").with_mute_of(request.user), pk=thread_id
+        # The journey (when the thread is one), whether the viewer follows it and whether
+        # they muted it come with the thread, in the same query.
+        Thread.objects.select_related("category", "journey")
+        .with_followed_by(request.user)
+        .with_mute_of(request.user),
+        pk=thread_id,
     )
     if not shown.category.is_public and not request.user.is_authenticated:
         return _login_redirect(request)
@@ -219,6 +225,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             context["form"] = ReplyForm(thread=shown)
     if moderator:
         context["moderate_thread_url"] = reverse("moderation:thread", args=[shown.pk])
+    context.update(journey_context(request, shown, first_page=page.number == 1))
     return render(request, "forum/thread.html", context)
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -831,7 +831,10 @@ def delete_thread(*, moderator: Member, thread: Thread, reason: str, guideline: 
             reason=reason,
             guideline=guideline,
         )
-        _recount_notifications_on_commit(Notification.objects.filter(post__thread=current))
+        # A journey's entries notified its followers: those notifications go with it too.
+        _recount_notifications_on_commit(
+            Notification.objects.filter(Q(post__thread=current) | Q(entry__journey=current.pk))
+        )
         transaction.on_commit(
             partial(
                 broadcast.thread_changed,

@@ -385,8 +385,9 @@ def test_search_results_page_costs_the_same_queries_for_few_and_many_results(
 
     add_threads(2)
     client.post("/search/", {"q": "otter"})
-    # The session and member, the two sources, the results, the aliases.
-    expected = 6
+    # The session and member, the three sources (bodies, titles, journey entries), the
+    # results, the aliases.
+    expected = 7
     with django_assert_num_queries(expected):
         few = results_html(client, "otter")
     add_threads(12)
@@ -428,8 +429,91 @@ def test_search_vectors_are_kept_by_postgresql_and_unused_on_sqlite(
                 "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING gin (search_vector)'"
             )
             indexes = {name for (name,) in cursor.fetchall()}
-        assert indexes == {"forum_post_search_vector_gin", "forum_thread_search_vector_gin"}
+        assert indexes == {
+            "forum_post_search_vector_gin",
+            "forum_thread_search_vector_gin",
+            "forum_journeyentry_search_vector_gin",
+        }
     else:
         # The columns exist (one schema for both) and stay empty: SQLite searches the text.
         assert vectors == [None]
         assert title_vector is None
+
+
+# --- Journey entries -----------------------------------------------------------------------
+
+
+def test_search_finds_a_shared_journey_entry_and_never_a_private_one(
+    make_member: MemberFactory, reader: Member
+) -> None:
+    writer = make_member("KeepsAJourney")
+    journey = actions.start_journey(author=writer, title="Slowly, my way", body="Day one.")
+    day = journey.thread.created_at.date()
+    shared = actions.add_journey_entry(
+        author=writer,
+        journey=journey,
+        happened_on=day,
+        note="The marigold size felt fine.",
+        is_shared=True,
+        comfort=7,
+        shares_comfort=True,
+    )
+    actions.add_journey_entry(
+        author=writer,
+        journey=journey,
+        happened_on=day,
+        note="Marigold evening, just for me.",
+        comfort=2,
+    )
+
+    for client in (Client(), client_for(reader), client_for(writer)):
+        html = results_html(client, "marigold")
+        assert result_titles(html) == ["Slowly, my way"]
+        assert f'href="/t/{journey.pk}/#entry-{shared.pk}"' in html
+        assert "size felt fine" in html
+        assert "just for me" not in html
+        # A rating is never part of a snippet.
+        assert "7" not in "".join(snippets(html))
+
+
+def test_search_shows_an_anonymous_journey_entry_with_its_alias_only(
+    make_member: MemberFactory, reader: Member
+) -> None:
+    writer = make_member("QuietJourneyer")
+    journey = actions.start_journey(
+        author=writer, title="Mine, unnamed", body="Starting.", anonymous=True
+    )
+    actions.add_journey_entry(
+        author=writer,
+        journey=journey,
+        happened_on=journey.thread.created_at.date(),
+        note="Lanternfish steps today.",
+        is_shared=True,
+    )
+
+    html = results_html(client_for(reader), "lanternfish")
+
+    assert journey.thread.starter_alias in html
+    assert_unlinked(html, writer)
+
+
+def test_search_keeps_a_warned_journey_s_entry_behind_its_warning(
+    make_member: MemberFactory, reader: Member
+) -> None:
+    writer = make_member()
+    journey = actions.start_journey(
+        author=writer, title="After the assault", body="Starting.", warnings=["sexual_abuse"]
+    )
+    actions.add_journey_entry(
+        author=writer,
+        journey=journey,
+        happened_on=journey.thread.created_at.date(),
+        note="Gooseberry memories came back tonight.",
+        is_shared=True,
+    )
+
+    html = results_html(client_for(reader), "gooseberry")
+
+    assert result_titles(html) == ["After the assault"]
+    assert "Sexual abuse or assault" in html
+    assert "memories came back" not in html

@@ -15,7 +15,10 @@ from django.urls import reverse
 
 from forum import actions, broadcast, export
 from forum.models import (
+    Bookmark,
     BrowserSession,
+    Follow,
+    JourneyEntry,
     Member,
     Notification,
     Post,
@@ -180,7 +183,8 @@ def test_the_download_costs_the_same_queries_however_much_was_written(
         reply = make_reply(thread, author=member, body=f"Reply {number}")
         actions.edit_post(editor=member, post=reply, body=f"Reply {number}, edited")
         make_reply(thread)  # notifies the starter
-    assert count() == few == 12
+    # Journeys, follows and saved posts add three (a journey's entries one more).
+    assert count() == few == 15
 
 
 # --- Deleting the account ----------------------------------------------------------------
@@ -392,3 +396,93 @@ def test_deleting_the_account_takes_its_reactions_and_read_states(
     assert not ThreadReadState.objects.filter(member_id=story.member.pk).exists()
     # Reactions others gave to the posts that stay, stay with them.
     assert Reaction.objects.filter(post=story.reply, kind="celebrate").exists()
+
+
+# --- Journeys, follows and saved posts -------------------------------------------------------
+
+
+def test_the_download_holds_journeys_follows_and_saved_posts(story: Story) -> None:
+    journey = actions.start_journey(author=story.member, title="My own pace", body="Day one.")
+    actions.add_journey_entry(
+        author=story.member,
+        journey=journey,
+        happened_on=journey.thread.created_at.date(),
+        note="Private words",
+        comfort=4,
+    )
+    actions.follow_thread(member=story.member, thread=story.others_thread)
+    actions.save_post(member=story.member, post=story.reply_in_own_thread)
+    response = story.client.post(reverse("forum:export_data"), {"password": PASSWORD})
+    data = json.loads(response.content)
+    [exported] = data["journeys"]
+    assert exported["entries"][0]["note"] == "Private words"
+    assert exported["entries"][0]["shared"] is False
+    assert [row["thread_id"] for row in data["following"]] == [story.others_thread.pk]
+    assert [row["post_id"] for row in data["saved_posts"]] == [story.reply_in_own_thread.pk]
+
+
+def test_the_download_costs_the_same_queries_however_many_journey_entries(
+    member: Member,
+) -> None:
+    journey = actions.start_journey(author=member, title="Counting", body="Day one.")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            export.member_data_json(member)
+        return len(queries)
+
+    few = count()
+    for number in range(10):
+        actions.add_journey_entry(
+            author=member,
+            journey=journey,
+            happened_on=journey.thread.created_at.date(),
+            note=f"Entry {number}",
+            is_shared=bool(number % 2),
+        )
+    assert count() == few
+
+
+def test_deleting_the_account_leaves_no_private_entry_follow_or_bookmark(
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    journey = actions.start_journey(author=story.member, title="Kept going", body="Day one.")
+    day = journey.thread.created_at.date()
+    actions.add_journey_entry(
+        author=story.member, journey=journey, happened_on=day, note="A private evening"
+    )
+    actions.add_journey_entry(
+        author=story.member,
+        journey=journey,
+        happened_on=day,
+        note="A shared morning",
+        is_shared=True,
+    )
+    actions.follow_thread(member=story.member, thread=story.others_thread)
+    actions.save_post(member=story.member, post=story.reply_in_own_thread)
+    _delete(story, "keep", monkeypatch, django_capture_on_commit_callbacks)
+    _assert_no_trace_of_the_pseudonym()
+    assert not any("A private evening" in value for value in stored_values())
+    assert any("A shared morning" in value for value in stored_values())
+    assert not Follow.objects.exists()
+    assert not Bookmark.objects.exists()
+
+
+def test_deleting_the_posts_too_removes_every_journey_entry(
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    journey = actions.start_journey(author=story.member, title="Kept going", body="Day one.")
+    actions.add_journey_entry(
+        author=story.member,
+        journey=journey,
+        happened_on=journey.thread.created_at.date(),
+        note="A shared morning",
+        is_shared=True,
+    )
+    _delete(story, "delete", monkeypatch, django_capture_on_commit_callbacks)
+    assert not JourneyEntry.objects.exists()
+    assert not any("A shared morning" in value for value in stored_values())

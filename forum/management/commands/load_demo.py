@@ -24,8 +24,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from forum import actions
-from forum.demo_content import MEMBERS, THREADS, DemoPost
-from forum.models import Category, Member, Post, PostRevision, Thread
+from forum.demo_content import JOURNEYS, MEMBERS, THREADS, DemoPost
+from forum.models import Category, JourneyEntry, Member, Post, PostRevision, Thread
 from forum.pseudonyms import pseudonym_key, validate_pseudonym
 
 # The shortest time between two posts of a thread.
@@ -146,7 +146,13 @@ class Command(BaseCommand):
         for planned in plan_posts(now):
             demo_thread = THREADS[planned.thread_index]
             author = members[planned.demo.author]
-            if planned.reply_index is None:
+            if planned.reply_index is None and demo_thread.title in JOURNEYS:
+                thread = actions.start_journey(
+                    author=author, title=demo_thread.title, body=planned.demo.body
+                ).thread
+                threads[planned.thread_index] = thread
+                post = Post.objects.get(thread=thread)
+            elif planned.reply_index is None:
                 thread = actions.start_thread(
                     author=author,
                     category=categories[demo_thread.category],
@@ -167,7 +173,32 @@ class Command(BaseCommand):
                 )
             dated.append((post, planned))
         self._backdate(members, threads, dated)
+        self._add_journey_entries(members, threads, now)
         return sum(len(thread.replies) for thread in THREADS)
+
+    def _add_journey_entries(
+        self, members: dict[str, Member], threads: dict[int, Thread], now: datetime
+    ) -> None:
+        for index, demo_thread in enumerate(THREADS):
+            entries = JOURNEYS.get(demo_thread.title, ())
+            for demo_entry in entries:
+                journey = threads[index].journey
+                day = (now - timedelta(days=demo_entry.days_ago)).date()
+                entry = actions.add_journey_entry(
+                    author=members[demo_thread.opening.author],
+                    journey=journey,
+                    happened_on=day,
+                    milestone=demo_entry.milestone,
+                    dilator_size=demo_entry.dilator_size,
+                    comfort=demo_entry.comfort,
+                    shares_comfort=demo_entry.shares_comfort,
+                    note=demo_entry.note,
+                    is_shared=demo_entry.is_shared,
+                )
+                # Written on the day it tells of, as if kept live.
+                JourneyEntry.objects.filter(pk=entry.pk).update(
+                    created_at=now - timedelta(days=demo_entry.days_ago)
+                )
 
     def _backdate(
         self,
