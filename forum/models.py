@@ -231,6 +231,8 @@ class CategoryQuerySet(models.QuerySet["Category"]):
                     thread__status=ThreadStatus.PUBLISHED,
                     thread__last_posted_at__gt=F("seen_at"),
                 )
+                # A thread the member muted has left their lists: it marks nothing.
+                .exclude(thread__mutes__member=member)
             )
         )
 

@@ -18,12 +18,13 @@ import asyncio
 import importlib.util
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 
 from tests.servers import ASYNC_UNSAFE, LiveSite, in_ci, require, running_site
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["LiveSite", "PageLog", "in_ci", "require"]
 
 CHROMIUM = "/usr/bin/chromium"
+# How long the flush after a browser test waits for the site's last queries to finish.
+SERVER_IDLE_WAIT_SECONDS = 5
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -206,3 +209,36 @@ def open_context(browser: Browser, live_site: LiveSite) -> Iterator[Callable[[],
     yield open_one
     for context in opened:
         context.close()
+
+
+# --- Between tests ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _server_idle_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Wait, after a transactional browser test, until the site's process has no query
+    running before the database is flushed.
+
+    The flush TRUNCATEs every table at once. A request the browser sent just before the
+    test ended (a fetch on page load, a read mark) may still be running in the server
+    process, holding a lock on one table while waiting for another, and PostgreSQL then
+    ends one of the two as a deadlock. Set up after pytest-django's database fixture, so
+    torn down before its flush, and after the pages, which close first.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + SERVER_IDLE_WAIT_SECONDS
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)

@@ -101,6 +101,18 @@ def test_the_home_page_marks_a_category_with_new_replies(
     assert NEW not in _category_card(home, other)
 
 
+def test_a_muted_thread_marks_nothing_on_the_home_page(
+    member: Member, thread: Thread, category: Category, make_reply: Callable[..., Post]
+) -> None:
+    client = client_for(member)
+    client.get(thread.get_absolute_url())
+    actions.mute_thread(member=member, thread=thread)
+
+    make_reply(thread)
+
+    assert NEW not in _category_card(client.get("/").content.decode(), category)
+
+
 def test_the_first_unread_reply_may_be_on_a_later_page(
     member: Member, thread: Thread, make_member: MemberFactory
 ) -> None:
