@@ -55,8 +55,6 @@ class AddConstraintConcurrently(migrations.AddConstraint):
     index built concurrently first and then takes it over (ADD CONSTRAINT … USING INDEX).
     Only plain check and unique constraints (fields, no condition) are supported."""
 
-    atomic = False
-
     def __init__(self, model_name: str, constraint: Any) -> None:
         _path, _args, options = constraint.deconstruct()
         plain_unique = isinstance(constraint, UniqueConstraint) and set(options) == {
