@@ -233,7 +233,8 @@ def test_the_review_lets_live_safe_changes_through() -> None:
     assert live_data_hazards(careful, _forum_state()) == []
 
 
-@pytest.mark.django_db
+# No test transaction around it: concurrent operations refuse to run inside one.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's own SQL")
 def test_postgres_is_sent_no_locking_index_or_constraint_on_an_existing_table() -> None:
     loader = MigrationLoader(connection, ignore_no_migrations=True)
