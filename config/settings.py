@@ -42,6 +42,13 @@ SECRET_KEY = os.environ.get(
 # changing either gives every anonymous post a new alias.
 ALIAS_SECRET = os.environ.get("ALIAS_SECRET") or f"own-pace-aliases:{SECRET_KEY}"
 
+# The key of the account-deletion journal (forum.deletion_journal), which a restore replays.
+# Derived from SECRET_KEY unless set; set it in production and keep it with the other
+# secrets, never with the backups: a restore needs the key its journal was written with.
+DELETION_JOURNAL_SECRET = (
+    os.environ.get("DELETION_JOURNAL_SECRET") or f"own-pace-deletion-journal:{SECRET_KEY}"
+)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

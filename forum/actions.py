@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum import broadcast, content_warnings, fragments, people, ratelimits, recovery
+from forum.deletion_journal import record_deletion
 from forum.exceptions import ActionRefused, PseudonymTaken
 from forum.markup import render_markdown
 from forum.models import (
@@ -700,6 +701,8 @@ def delete_account(*, member: Member, keep_posts: bool) -> None:
             )
         placeholder = former_member()
         now = timezone.now()
+        # A restore from backup replays the journal, so the account stays deleted.
+        record_deletion(member=current, kept_posts=keep_posts, at=now)
         name = re.compile(rf"(?<!\w){re.escape(current.pseudonym)}(?!\w)", re.IGNORECASE)
         own_posts = Post.objects.filter(author=current)
         touched = set(own_posts.values_list("pk", flat=True))

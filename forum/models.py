@@ -1187,3 +1187,27 @@ class ThreadReadState(models.Model):
 
     def __str__(self) -> str:
         return f"read state of thread {self.thread_id} for member {self.member_id}"
+
+
+class AccountDeletion(models.Model):
+    """One entry of the account-deletion journal, which a restore from backup replays so
+    that no deleted member comes back (forum.deletion_journal).
+
+    It names no one: not the pseudonym, not even the account's id (the moderation log
+    labels members by id, and an old backup maps ids to pseudonyms), only a keyed hash of
+    the id and join time, which matches the account in a restored copy only with
+    DELETION_JOURNAL_SECRET. It outlives the account on purpose and belongs to nobody."""
+
+    account_key = models.CharField(max_length=64, editable=False)
+    # Which DELETION_JOURNAL_SECRET wrote account_key: a restore under another key says so
+    # rather than silently matching nothing.
+    key_check = models.CharField(max_length=16, editable=False)
+    deleted_at = models.DateTimeField(editable=False)
+    kept_posts = models.BooleanField(editable=False)
+
+    class Meta:
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
+
+    def __str__(self) -> str:
+        return f"account deletion {self.pk}"

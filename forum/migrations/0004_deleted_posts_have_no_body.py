@@ -2,8 +2,14 @@
 
 from django.db import migrations, models
 
+from forum.migration_operations import AddConstraintConcurrently
+
 
 class Migration(migrations.Migration):
+    # Reviewed for live data (issue 7): non-atomic, so that the check is validated after its instant ADD without
+    # locking the posts table for the whole build (forum.migration_operations).
+    atomic = False
+
     dependencies = [
         ("forum", "0003_longer_pseudonym_key"),
     ]
@@ -13,7 +19,7 @@ class Migration(migrations.Migration):
             model_name="post",
             name="post_has_body_or_is_deleted",
         ),
-        migrations.AddConstraint(
+        AddConstraintConcurrently(
             model_name="post",
             constraint=models.CheckConstraint(
                 condition=models.Q(

@@ -2,8 +2,14 @@
 
 from django.db import migrations, models
 
+from forum.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Reviewed for live data (issue 7): non-atomic, so that the posts' author index is built concurrently without
+    # locking the posts table for the whole build (forum.migration_operations).
+    atomic = False
+
 
     dependencies = [
         ('forum', '0005_notification'),
@@ -60,7 +66,7 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('published', 'Published'), ('held', 'Waiting for approval'), ('rejected', 'Not approved'), ('removed', 'Removed by a moderator')], default='published', max_length=16),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='post',
             index=models.Index(fields=['author', '-created_at'], name='forum_post_author__f7ff0a_idx'),
         ),

@@ -11,26 +11,14 @@ table whenever a later migration alters it, recreating every index of the model,
 cannot create a GIN index. On SQLite only the (always empty) columns are added.
 """
 
-from typing import Any
-
 import django.contrib.postgres.search
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
+from forum.migration_operations import RunSQLOnPostgres
+
 BATCH = 5000
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
-
-    def database_forwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, *args)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, *args)
 
 
 def fill_vectors(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

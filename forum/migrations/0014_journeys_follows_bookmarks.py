@@ -5,8 +5,18 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from forum.migration_operations import (
+    AddConstraintConcurrently,
+    AddIndexConcurrently,
+    MakeNullable,
+)
+
 
 class Migration(migrations.Migration):
+    # Reviewed for live data (issue 7): non-atomic, so that notifications' new index and constraints are built concurrently without
+    # locking the notifications table for the whole build (forum.migration_operations).
+    atomic = False
+
 
     dependencies = [
         ('forum', '0013_search'),
@@ -23,7 +33,7 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('reply_in_your_thread', 'New reply in your thread'), ('quoted_you', 'Someone quoted you'), ('reply_in_followed_thread', 'New reply in a thread you follow'), ('entry_in_followed_journey', 'New entry in a journey you follow')], max_length=32),
         ),
-        migrations.AlterField(
+        MakeNullable(
             model_name='notification',
             name='post',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='forum.post'),
@@ -88,16 +98,33 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'journey entries',
             },
         ),
-        migrations.AddField(
-            model_name='notification',
-            name='entry',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='forum.journeyentry'),
+        # The foreign key's index is the one Django makes, by the name it gives it, but
+        # built concurrently.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='notification',
+                    name='entry',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='forum.journeyentry'),
+                ),
+            ],
+            database_operations=[
+                migrations.AddField(
+                    model_name='notification',
+                    name='entry',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='forum.journeyentry'),
+                ),
+                AddIndexConcurrently(
+                    model_name='notification',
+                    index=models.Index(fields=['entry'], name='forum_notification_entry_id_a3c472df'),
+                ),
+            ],
         ),
-        migrations.AddConstraint(
+        AddConstraintConcurrently(
             model_name='notification',
             constraint=models.UniqueConstraint(fields=('recipient', 'entry'), name='one_notification_per_member_per_entry'),
         ),
-        migrations.AddConstraint(
+        AddConstraintConcurrently(
             model_name='notification',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('entry__isnull', True), ('post__isnull', False)), models.Q(('entry__isnull', False), ('post__isnull', True)), _connector='OR'), name='notification_is_about_a_post_or_an_entry'),
         ),

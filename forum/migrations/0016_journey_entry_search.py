@@ -2,24 +2,12 @@
 kept by a PostgreSQL trigger, and a GIN index built concurrently, as 0013_search does for
 posts and titles. On SQLite only the (always empty) column is added."""
 
-from typing import Any
-
 import django.contrib.postgres.search
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
-
-    def database_forwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, *args)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, *args)
+from forum.migration_operations import RunSQLOnPostgres
 
 
 def fill_vectors(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

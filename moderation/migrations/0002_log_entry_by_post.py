@@ -3,8 +3,14 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from forum.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Reviewed for live data (issue 7): non-atomic, so that the index is built concurrently without
+    # locking the moderation log for the whole build (forum.migration_operations).
+    atomic = False
+
 
     dependencies = [
         ('moderation', '0001_initial'),
@@ -12,7 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='logentry',
             index=models.Index(fields=['post_id', '-created_at'], name='moderation__post_id_33be61_idx'),
         ),
