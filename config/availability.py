@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousOperation
-from django.db import InterfaceError, OperationalError, connection
 from django.db import Error as DatabaseError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.template.loader import render_to_string
 

@@ -81,9 +81,7 @@ def test_health_answers_503_when_the_channel_layer_does_not_answer_in_time(
     assert response.json() == {"database": "ok", "channel_layer": "down"}
 
 
-def test_health_answers_503_when_redis_is_not_listening(
-    client: Client, settings: Settings
-) -> None:
+def test_health_answers_503_when_redis_is_not_listening(client: Client, settings: Settings) -> None:
     # The production layer, pointed at a port where nothing listens.
     layer_backend(
         settings,
