@@ -137,6 +137,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # for a busy moment, short enough that a database outage answers in seconds
             # instead of holding every request (the pool's default is 30 s).
             "timeout": 5,
+            # While the server is unreachable the pool retries with a doubling delay, for
+            # reconnect_timeout (5 minutes by default): after a long outage its next try
+            # could come a minute after the database is back. Giving up after 10 s lets
+            # the next request start a fresh try at once, so the site follows the
+            # database back within seconds.
+            "reconnect_timeout": 10,
         },
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

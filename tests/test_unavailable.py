@@ -10,7 +10,7 @@ from html import unescape
 import psycopg
 import pytest
 from django.db import OperationalError, connection, connections
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.urls import reverse
 
 from forum.models import Category, Member, Thread
@@ -116,6 +116,17 @@ def test_any_other_server_error_is_still_the_500_page(monkeypatch: pytest.Monkey
     response = browser().get(reverse("forum:home"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_503_page_is_answered_under_asgi_too() -> None:
+    # Production serves ASGI, where a view's exception reaches the handler in another
+    # thread: the error must still be recognised there.
+    with database_unreachable():
+        response = await AsyncClient(raise_request_exception=False).get(reverse("forum:home"))
+    assert response.status_code == 503
+    assert "Own Pace is back in a moment" in response.content.decode()
 
 
 # --- PostgreSQL: the pool as configured -------------------------------------------------
