@@ -119,7 +119,7 @@ def test_any_other_server_error_is_still_the_500_page(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_the_503_page_is_answered_under_asgi_too() -> None:
     # Production serves ASGI, where a view's exception reaches the handler in another
     # thread: the error must still be recognised there.
@@ -150,7 +150,7 @@ def test_an_unreachable_postgresql_server_raises_what_the_503_page_answers() -> 
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_pool_replaces_connections_the_server_dropped() -> None:
     # As after a database restart: every pooled connection is cut while idle.
     connection.ensure_connection()
