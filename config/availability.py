@@ -26,7 +26,8 @@ HEALTH_PATH = "/health/"
 # OperationalError; a connection already closed under us as InterfaceError.
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
-# The pool gets a connection back within seconds of the database returning.
+# A hint for browsers and crawlers: long enough for a database restart or failover. The
+# site itself follows the database back within seconds (config/settings.py, the pool).
 RETRY_AFTER_SECONDS = 30
 
 # The fields of a post or thread form worth handing back (as forum.views.csrf_failure does).
