@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # request. That is how the site recovers without a restart.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
+        # What the URL's query string asks for (?sslmode=require for a managed server).
+        **DATABASES["default"].get("OPTIONS", {}),
         # A server that does not answer at all (packets dropped) is given up on after 3 s
         # instead of the system's TCP timeout of minutes.
         "connect_timeout": 3,
