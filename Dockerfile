@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Own Pace's web image: the site's dependencies (no dev extras), the code, and the static
 # files collected with hashed, compressed names. It runs as an unprivileged user that
-# cannot write to the code. docker-compose.yml runs it (migrate, then uvicorn).
+# cannot write to the code. docker-compose.yml runs it once to migrate, then as the web
+# replicas (uvicorn), behind the nginx proxy.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /health/ is answered before any session, cookie, host check or redirect.
+    "config.availability.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside whitenoise, so static files carry these headers too.
     "forum.middleware.SecurityHeadersMiddleware",
@@ -124,7 +126,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a fresh thread, so persistent connections are never
     # reused; a pool is. (CONN_MAX_AGE must stay 0 with it.)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 10}}
+    # With the pool, this makes it check each connection before handing it out (an empty
+    # query, not counted as one of the page's): a connection the server dropped (a
+    # restart, a failover, a cut network) is thrown away and replaced, never given to a
+    # request. That is how the site recovers without a restart.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        # What the URL's query string asks for (?sslmode=require for a managed server).
+        **DATABASES["default"].get("OPTIONS", {}),
+        # A server that does not answer at all (packets dropped) is given up on after 3 s
+        # instead of the system's TCP timeout of minutes.
+        "connect_timeout": 3,
+        "pool": {
+            "min_size": 1,
+            # Per server process: web replicas x uvicorn workers x this must stay below
+            # PostgreSQL's max_connections (100 by default).
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            # How long a request waits for a connection before the 503 page: long enough
+            # for a busy moment, short enough that a database outage answers in seconds
+            # instead of holding every request (the pool's default is 30 s).
+            "timeout": 5,
+            # While the server is unreachable the pool retries with a doubling delay, for
+            # reconnect_timeout (5 minutes by default): after a long outage its next try
+            # could come a minute after the database is back. Giving up after 10 s lets
+            # the next request start a fresh try at once, so the site follows the
+            # database back within seconds.
+            "reconnect_timeout": 10,
+        },
+    }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The browser tests run the site in a second process, which must see the test
     # database: an in-memory SQLite database would be invisible to it. One file per test

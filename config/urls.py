@@ -15,4 +15,4 @@ urlpatterns = [
 handler400 = "forum.views.bad_request"
 handler403 = "forum.views.permission_denied"
 handler404 = "forum.views.page_not_found"
-handler500 = "forum.views.server_error"
+handler500 = "config.availability.server_error"

@@ -199,3 +199,15 @@ def reactions_changed(post_id: int) -> None:
         thread_group(thread_id),
         event_message("thread.event", "reactions_changed", post_id=post_id, html=html),
     )
+
+
+def channel_layer_answers() -> bool:
+    """Whether the channel layer takes a message now, for the health endpoint: a send to a
+    group nobody joins, so no socket hears it and the layer keeps nothing."""
+    try:
+        async_to_sync(_group_send)("health", {"type": "health.checked"})
+    except Exception as error:
+        # One line per check (monitors ask every few seconds), no traceback.
+        logger.warning("the channel layer did not answer the health check: %r", error)
+        return False
+    return True

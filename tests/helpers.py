@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
 
 from django.contrib.auth import SESSION_KEY
-from django.db import connection
+from django.db import OperationalError, connection, connections
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -68,3 +71,12 @@ def stored_values() -> list[str]:
         cursor.execute("SELECT session_data FROM django_session")
         values.extend(_decoded_session(data) for (data,) in cursor.fetchall())
     return values
+
+
+@contextmanager
+def database_unreachable() -> Iterator[None]:
+    """Every new use of the database fails as it does while the server is down: Django
+    wraps the pool's PoolTimeout (no connection within its timeout) in OperationalError."""
+    error = OperationalError("couldn't get a connection after 5.00 sec")
+    with mock.patch.object(type(connections["default"]), "ensure_connection", side_effect=error):
+        yield

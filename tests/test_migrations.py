@@ -234,7 +234,7 @@ def test_the_review_lets_live_safe_changes_through() -> None:
 
 
 # No test transaction around it: concurrent operations refuse to run inside one.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_is_sent_no_locking_index_or_constraint_on_an_existing_table() -> None:
     loader = MigrationLoader(connection, ignore_no_migrations=True)
     if connection.vendor != "postgresql":
