@@ -123,6 +123,8 @@ class Reader:
         self.last_id = spec.last_post_id
         self.log = ReaderLog(thread_id=spec.thread_id)
         self.socket: Any = None
+        self.catching: asyncio.Task[None] | None = None
+        self.catch_again = False  # asked to catch up while a catch-up was under way
         self.connections = 0
         self.drops = 0
         self.failed_connects = 0
@@ -220,7 +222,7 @@ class SocketClient:
 
     async def listen(self, reader: Reader, socket: Any, port: int) -> None:
         heard = time.monotonic()
-        catching = asyncio.create_task(self.catch_up(reader, port, socket))
+        reader.catching = asyncio.create_task(self.catch_up(reader, port, socket))
 
         async def ping() -> None:
             while True:
@@ -244,10 +246,22 @@ class SocketClient:
                             reader.log.live.setdefault(post_id, now)
                             reader.last_id = max(reader.last_id, post_id)
                             self.changed.set()
+                        elif event.get("event") == "replies_missed" and (
+                            int(event["last_post_id"]) > reader.last_id
+                        ):
+                            # As live.js: the server could not broadcast some replies.
+                            self.nudged(reader, port, socket)
         finally:
-            pinging.cancel()
-            catching.cancel()
-            await asyncio.gather(pinging, catching, return_exceptions=True)
+            tasks = [task for task in (pinging, reader.catching) if task is not None]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def nudged(self, reader: Reader, port: int, socket: Any) -> None:
+        if reader.catching is not None and not reader.catching.done():
+            reader.catch_again = True
+            return
+        reader.catching = asyncio.create_task(self.catch_up(reader, port, socket))
 
     async def catch_up(self, reader: Reader, port: int, socket: Any) -> None:
         """GET ?after=<last id> until nothing more; on failure again after 5 s, while the
@@ -267,8 +281,9 @@ class SocketClient:
                     reader.log.caught_up.setdefault(post_id, now)
                 reader.last_id = max(reader.last_id, post_id)
             self.changed.set()
-            if not body.get("more"):
+            if not body.get("more") and not reader.catch_again:
                 return
+            reader.catch_again = False
 
     async def settle(self, expected: dict[str, list[int]], timeout: float) -> dict[str, Any]:
         """Wait until every reader has every accepted reply of its thread (or the timeout)."""
@@ -647,13 +662,23 @@ def seed_members(count: int, suffix: str) -> list[str]:
     return pseudonyms
 
 
-def seed_site(pseudonyms: list[str], hot: int, suffix: str) -> Site:
+def fresh_connections() -> None:
+    """Close this process's connections and their pool: the database fault terminates
+    idle pooled connections, which the pool would otherwise hand out again."""
     from django.db import connections
 
+    for connection in connections.all():
+        connection.close()
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+
+
+def seed_site(pseudonyms: list[str], hot: int, suffix: str) -> Site:
     from forum import actions
     from forum.models import Category, Member
 
-    connections.close_all()  # a fault of the previous scenario may have cut it
+    fresh_connections()  # a fault of the previous scenario may have cut them
     members = list(Member.objects.filter(pseudonym__in=pseudonyms))
     category = Category.objects.create(
         name=f"Soak {suffix}",
@@ -685,7 +710,7 @@ def seed_site(pseudonyms: list[str], hot: int, suffix: str) -> Site:
         .values_list("pk", flat=True)[0]
         for thread_id in hot_threads
     }
-    connections.close_all()
+    fresh_connections()
     return Site(
         category_path=f"/c/{category.slug}/",
         hot_threads=hot_threads,
@@ -1030,9 +1055,10 @@ def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
     a = s.accounting
     window = s.load_ended - s.load_started
     during_load = [r for r in s.requests if s.load_started <= r.at <= s.load_ended]
-    # The database outage's own window: from the cut until 10 s after it is over.
+    # The database outage's own window: requests under way at any moment from the cut
+    # until 10 s after it is over.
     in_outage = (
-        (lambda r: s.fault.began <= r.at <= s.fault.ended + 10)
+        (lambda r: r.at <= s.fault.ended + 10 and r.at + r.seconds >= s.fault.began)
         if s.fault.name == "database" and s.fault.began
         else (lambda r: False)
     )

@@ -11,6 +11,7 @@ host.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,9 @@ def account(
     split = sorted(
         marker for marker, replies in answers.items() if len({r.post_id for r in replies}) > 1
     )
-    unacknowledged = sorted(marker for marker, ids in stored.items() if ids and marker not in answers)
+    unacknowledged = sorted(
+        marker for marker, ids in stored.items() if ids and marker not in answers
+    )
 
     by_thread: dict[int, list[AcceptedReply]] = defaultdict(list)
     for replies in answers.values():
@@ -124,7 +127,8 @@ def catch_up_seconds(
     """For replies accepted while a fault lasted (`since`…`until`): how long after the
     fault ended each reader of the thread had each one (0 when it had it before the end).
 
-    A reply a reader never had is left out here; `account` counts it as undelivered.
+    A reply a reader never had counts as never (infinity); `account` counts it as
+    undelivered too.
     """
     during = {}
     for reply in accepted:
@@ -136,6 +140,5 @@ def catch_up_seconds(
             if reply.thread_id != reader.thread_id:
                 continue
             had = reader.had_at(reply.post_id)
-            if had is not None:
-                lags.append(max(0.0, had - until))
+            lags.append(math.inf if had is None else max(0.0, had - until))
     return lags

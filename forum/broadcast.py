@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -51,13 +53,93 @@ def event_message(kind: str, event: str, **payload: Any) -> dict[str, Any]:
     return {"type": kind, "event": event, "text": json.dumps({"event": event, **payload})}
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
+def _send(group: str, message: dict[str, Any]) -> bool:
     try:
         async_to_sync(_group_send)(group, message)
     except Exception:
         # One line per failed event, no traceback storm and nothing a reader wrote.
         event = message.get("event", message["type"])
         logger.warning("broadcast of %s to %s failed", event, group, exc_info=True)
+        return False
+    return True
+
+
+# A page catches up over HTTP only when its socket (re)connects, and a channel layer that
+# is down (Redis stopped) drops no socket: without a word once the layer is back, its
+# open pages would never show the replies posted meanwhile. So each process remembers the
+# threads whose reply_posted failed and, once a send works again, tells their pages
+# "replies_missed" with the newest such post id; a page behind it fetches ?after=<id>.
+MISSED_RETRY_SECONDS = 1.0
+# Said once more this much later, for server processes that subscribe again late; a page
+# that already caught up ignores it.
+MISSED_REPEAT_SECONDS = 3.0
+
+
+class _MissedReplies:
+    """Per process: thread id → the newest post id whose broadcast failed, and one daemon
+    thread with its own event loop that retries until the layer answers."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads: dict[int, int] = {}
+        self.layer: Any = None  # the layer the retrying thread sends to
+
+    def remember(self, thread_id: int, post_id: int) -> None:
+        layer = get_channel_layer()
+        with self.lock:
+            if self.layer is not layer:
+                # A new layer (settings changed, as in tests): a thread still retrying
+                # on the old one sees it and stops.
+                self.threads = {}
+                self.layer = layer
+                threading.Thread(target=self._retry, args=(layer,), daemon=True).start()
+            self.threads[thread_id] = max(post_id, self.threads.get(thread_id, 0))
+
+    def _retry(self, layer: Any) -> None:
+        loop = asyncio.new_event_loop()
+        told: dict[int, tuple[int, float]] = {}  # thread id → (post id, said at)
+        try:
+            while True:
+                time.sleep(MISSED_RETRY_SECONDS)
+                with self.lock:
+                    if self.layer is not layer:
+                        return
+                    if get_channel_layer() is not layer or not (self.threads or told):
+                        self.threads = {}
+                        self.layer = None
+                        return
+                    pending = dict(self.threads)
+                now = time.monotonic()
+                again = {
+                    thread_id: post_id
+                    for thread_id, (post_id, said) in told.items()
+                    if now - said >= MISSED_REPEAT_SECONDS
+                }
+                for thread_id in again:
+                    del told[thread_id]
+                for thread_id, post_id in {**again, **pending}.items():
+                    try:
+                        loop.run_until_complete(_group_send(*_missed_event(thread_id, post_id)))
+                    except Exception:
+                        # Still down: the next round tries again.
+                        logger.debug("replies_missed to thread %s not sent yet", thread_id)
+                        continue
+                    with self.lock:
+                        if self.threads.get(thread_id) == post_id:
+                            del self.threads[thread_id]
+                    if thread_id in pending:
+                        told[thread_id] = (post_id, time.monotonic())
+        finally:
+            loop.close()
+
+
+def _missed_event(thread_id: int, post_id: int) -> tuple[str, dict[str, Any]]:
+    return thread_group(thread_id), event_message(
+        "thread.event", "replies_missed", last_post_id=post_id
+    )
+
+
+_missed_replies = _MissedReplies()
 
 
 def _post_event(event: str, post_id: int) -> None:
@@ -72,7 +154,8 @@ def _post_event(event: str, post_id: int) -> None:
     except Exception:
         logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)
         return
-    _send(thread_group(post.thread_id), message)
+    if not _send(thread_group(post.thread_id), message) and event == "reply_posted":
+        _missed_replies.remember(post.thread_id, post.pk)
 
 
 def reply_posted(post_id: int) -> None:

@@ -209,6 +209,9 @@
         elsewhere.querySelector("a").href = data.postUrl.replace(/0\/$/, message.post_id + "/");
         elsewhere.hidden = false;
       }
+    } else if (message.event === "replies_missed") {
+      // The server could not tell us of some replies (its channel layer was down).
+      if (Number(message.last_post_id) > lastId) catchUp();
     } else if (message.event === "post_changed") {
       replace(message.post_id, message.html);
     } else if (message.event === "thread_locked") {
