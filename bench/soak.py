@@ -125,9 +125,17 @@ class Reader:
         self.socket: Any = None
         self.catching: asyncio.Task[None] | None = None
         self.catch_again = False  # asked to catch up while a catch-up was under way
+        self.missed_after: int | None = None  # as live.js's missedAfter
         self.connections = 0
         self.drops = 0
         self.failed_connects = 0
+
+    def has(self, post_id: int) -> bool:
+        return post_id in self.log.live or post_id in self.log.caught_up
+
+    def look_from(self, post_id: int) -> None:
+        if post_id < self.last_id:
+            self.missed_after = min(post_id, self.missed_after or post_id)
 
 
 class SocketClient:
@@ -246,11 +254,12 @@ class SocketClient:
                             reader.log.live.setdefault(post_id, now)
                             reader.last_id = max(reader.last_id, post_id)
                             self.changed.set()
-                        elif event.get("event") == "replies_missed" and (
-                            int(event["last_post_id"]) > reader.last_id
-                        ):
-                            # As live.js: the server could not broadcast some replies.
-                            self.nudged(reader, port, socket)
+                        elif event.get("event") == "replies_missed":
+                            # As live.js: the server could not broadcast these replies.
+                            ids = [int(post_id) for post_id in event["post_ids"]]
+                            if len(ids) >= 100 or not all(map(reader.has, ids)):
+                                reader.look_from(int(event["after"]))
+                                self.nudged(reader, port, socket)
         finally:
             tasks = [task for task in (pinging, reader.catching) if task is not None]
             for task in tasks:
@@ -267,15 +276,21 @@ class SocketClient:
         """GET ?after=<last id> until nothing more; on failure again after 5 s, while the
         socket is open (live.js does the same)."""
         while reader.socket is socket and not self.stopping:
-            path = f"/t/{reader.spec.thread_id}/posts/?after={reader.last_id}"
+            after = reader.last_id if reader.missed_after is None else reader.missed_after
+            reader.missed_after = None
+            path = f"/t/{reader.spec.thread_id}/posts/?after={after}"
             began = time.monotonic()
             status, body = await asyncio.to_thread(get_json, port, path)
             now = time.monotonic()
             self.requests.append(("catch-up", status, now - began, began))
             if status != 200 or body is None:
+                reader.look_from(after)
                 await asyncio.sleep(5)
                 continue
-            for post in body.get("posts", []):
+            posts = body.get("posts", [])
+            if body.get("more") and posts:
+                reader.look_from(int(posts[-1]["id"]))
+            for post in posts:
                 post_id = int(post["id"])
                 if post_id not in reader.log.live:
                     reader.log.caught_up.setdefault(post_id, now)
@@ -1095,10 +1110,10 @@ def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
                 "",
             ]
         )
-        last_bad = max((r.at for r in [*server_errors, *failed]), default=0.0)
+        last_bad = max((r.at + r.seconds for r in [*server_errors, *failed]), default=0.0)
         rows.append(
             [
-                "last failed request after the database returned (s)",
+                "last failed answer after the database returned (s)",
                 f"{max(0.0, last_bad - s.fault.ended):.1f}",
                 "",
                 "",

@@ -67,21 +67,24 @@ def _send(group: str, message: dict[str, Any]) -> bool:
 # A page catches up over HTTP only when its socket (re)connects, and a channel layer that
 # is down (Redis stopped) drops no socket: without a word once the layer is back, its
 # open pages would never show the replies posted meanwhile. So each process remembers the
-# threads whose reply_posted failed and, once a send works again, tells their pages
-# "replies_missed" with the newest such post id; a page behind it fetches ?after=<id>.
+# replies whose reply_posted failed and, once a send works again, tells their threads'
+# pages "replies_missed" with their ids; a page missing one fetches ?after=<the id before
+# the first>. (Its newest id will not do: a live reply may have arrived after the outage.)
 MISSED_RETRY_SECONDS = 1.0
 # Said once more this much later, for server processes that subscribe again late; a page
 # that already caught up ignores it.
 MISSED_REPEAT_SECONDS = 3.0
+# Ids listed in one message at most; a page told of more fetches whatever it has.
+MISSED_IDS_LISTED = 100
 
 
 class _MissedReplies:
-    """Per process: thread id → the newest post id whose broadcast failed, and one daemon
-    thread with its own event loop that retries until the layer answers."""
+    """Per process: thread id → the ids of its replies whose broadcast failed, and one
+    daemon thread with its own event loop that retries until the layer answers."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.threads: dict[int, int] = {}
+        self.threads: dict[int, list[int]] = {}
         self.layer: Any = None  # the layer the retrying thread sends to
 
     def remember(self, thread_id: int, post_id: int) -> None:
@@ -93,11 +96,11 @@ class _MissedReplies:
                 self.threads = {}
                 self.layer = layer
                 threading.Thread(target=self._retry, args=(layer,), daemon=True).start()
-            self.threads[thread_id] = max(post_id, self.threads.get(thread_id, 0))
+            self.threads.setdefault(thread_id, []).append(post_id)
 
     def _retry(self, layer: Any) -> None:
         loop = asyncio.new_event_loop()
-        told: dict[int, tuple[int, float]] = {}  # thread id → (post id, said at)
+        told: dict[int, tuple[list[int], float]] = {}  # thread id → (post ids, said at)
         try:
             while True:
                 time.sleep(MISSED_RETRY_SECONDS)
@@ -108,34 +111,44 @@ class _MissedReplies:
                         self.threads = {}
                         self.layer = None
                         return
-                    pending = dict(self.threads)
+                    pending = {thread_id: list(ids) for thread_id, ids in self.threads.items()}
                 now = time.monotonic()
                 again = {
-                    thread_id: post_id
-                    for thread_id, (post_id, said) in told.items()
+                    thread_id: ids
+                    for thread_id, (ids, said) in told.items()
                     if now - said >= MISSED_REPEAT_SECONDS
                 }
                 for thread_id in again:
                     del told[thread_id]
-                for thread_id, post_id in {**again, **pending}.items():
+                for thread_id in again.keys() | pending.keys():
+                    ids = [*again.get(thread_id, []), *pending.get(thread_id, [])]
                     try:
-                        loop.run_until_complete(_group_send(*_missed_event(thread_id, post_id)))
+                        loop.run_until_complete(_group_send(*_missed_event(thread_id, ids)))
                     except Exception:
                         # Still down: the next round tries again.
                         logger.debug("replies_missed to thread %s not sent yet", thread_id)
                         continue
+                    if thread_id not in pending:
+                        continue
                     with self.lock:
-                        if self.threads.get(thread_id) == post_id:
-                            del self.threads[thread_id]
-                    if thread_id in pending:
-                        told[thread_id] = (post_id, time.monotonic())
+                        # Replies that failed while this was sent wait for the next round.
+                        left = self.threads.get(thread_id, [])[len(pending[thread_id]) :]
+                        if left:
+                            self.threads[thread_id] = left
+                        else:
+                            self.threads.pop(thread_id, None)
+                    told[thread_id] = (ids, time.monotonic())
         finally:
             loop.close()
 
 
-def _missed_event(thread_id: int, post_id: int) -> tuple[str, dict[str, Any]]:
+def _missed_event(thread_id: int, post_ids: list[int]) -> tuple[str, dict[str, Any]]:
+    ordered = sorted(post_ids)
     return thread_group(thread_id), event_message(
-        "thread.event", "replies_missed", last_post_id=post_id
+        "thread.event",
+        "replies_missed",
+        after=ordered[0] - 1,
+        post_ids=ordered[:MISSED_IDS_LISTED],
     )
 
 

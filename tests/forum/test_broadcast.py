@@ -383,17 +383,28 @@ def test_replies_missed_tells_open_pages_once_the_layer_is_back(
     client = client_for(make_member("PatientFern"))
     group = f"thread-{thread.pk}"
 
+    before = Post.objects.filter(thread=thread).latest("pk")
     assert _reply(client, thread, "Posted while Redis was down.").status_code == 302
     assert _reply(client, thread, "And another one.").status_code == 302
-    newest = Post.objects.filter(thread=thread).latest("pk")
+    missed_ids = list(
+        Post.objects.filter(thread=thread, pk__gt=before.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     time.sleep(0.3)
     assert layer.sent == [], "sent while the layer was down"
     layer.up = True
 
     # Said as soon as the layer answers, and once more for processes that subscribe late:
-    # the newest missed id only, nothing of who wrote what.
+    # which replies, and where a page missing one fetches from; nothing of who wrote what.
     told = _sent_to(layer, group, 2)
-    missed = {"type": "thread.event", "event": "replies_missed", "last_post_id": newest.pk}
+    missed = {
+        "type": "thread.event",
+        "event": "replies_missed",
+        "after": missed_ids[0] - 1,
+        "post_ids": missed_ids,
+    }
+    assert len(missed_ids) == 2
     assert told == [missed, missed]
     time.sleep(0.5)
     assert _sent_to(layer, group, 3) == [missed, missed], "told more than twice"
