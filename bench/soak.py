@@ -866,6 +866,7 @@ class Scenario:
     readers_opened: int
     reader_connections: int
     reader_drops: int
+    reader_failed_connects: int
     readers_open_at_end: int
     settle_missing: int
     counters_wrong: int
@@ -1010,7 +1011,7 @@ def run_scenario(
             set_database_open(args.database_url, True)
 
     logs: list[ReaderLog] = []
-    connections = drops = open_at_end = 0
+    connections = drops = open_at_end = failed_connects = 0
     requests = list(recorder.requests)
     for answer in reports:
         for reader in answer["readers"]:
@@ -1023,6 +1024,7 @@ def run_scenario(
             )
             connections += reader["connections"]
             drops += reader["drops"]
+            failed_connects += reader["failed_connects"]
             open_at_end += 1 if reader["open"] else 0
         requests += [Request(*request) for request in answer["requests"]]
     stored = stored_markers(args.database_url, run_id)
@@ -1051,6 +1053,7 @@ def run_scenario(
         readers_opened=readers_opened,
         reader_connections=connections,
         reader_drops=drops,
+        reader_failed_connects=failed_connects,
         readers_open_at_end=open_at_end,
         settle_missing=sum(answer["missing"] for answer in settled),
         counters_wrong=counters_that_disagree(args.database_url, site.hot_threads),
@@ -1160,9 +1163,9 @@ def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
             "",
         ],
         [
-            "sockets opened / reconnections / open at the end",
+            "sockets opened / reconnections (failed attempts) / open at the end",
             f"{s.readers_opened:,} of {s.readers:,} / {s.reader_connections - s.readers_opened:,}"
-            f" / {s.readers_open_at_end:,}",
+            f" ({s.reader_failed_connects:,}) / {s.readers_open_at_end:,}",
             "",
             "",
         ],
