@@ -49,6 +49,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -1005,6 +1006,9 @@ def run_scenario(
             pool.stop()
         for server in servers:
             server.stop()
+            if args.keep_logs and server.log.exists():
+                Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
+                shutil.copy(server.log, Path(args.keep_logs) / f"{fault_name}-{server.log.name}")
         if fault_name == "redis":
             start_redis(args.redis_start)
         if fault_name == "database":
@@ -1282,6 +1286,9 @@ def parse_args() -> argparse.Namespace:
         "--redis-start",
         default=DEFAULT_REDIS_START,
         help="the command that starts this machine's Redis again after the redis fault",
+    )
+    parser.add_argument(
+        "--keep-logs", metavar="DIR", help="copy the servers' logs into DIR on the way out"
     )
     args = parser.parse_args()
     args.faults = [part.strip() for part in args.faults.split(",") if part.strip()]
