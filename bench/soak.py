@@ -51,6 +51,7 @@ import re
 import secrets
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import threading
@@ -102,7 +103,7 @@ SOCKETS_PER_CLIENT = 250
 CONNECT_CONCURRENCY = 25
 SETTLE_SECONDS = 45.0  # after the load, how long readers may take to have every reply
 REPLY_BODY = "Thank you for sharing this. Going slowly is still going, and the small steps count."
-MARKER = re.compile(r"soak-[0-9a-f]+-[0-9]+-[0-9]+")
+MARKER = re.compile(r"soak-[a-z]+-[0-9]+-[0-9]+")
 
 
 # --- WebSocket readers: client processes behaving like static/js/live.js ---------------
@@ -707,7 +708,7 @@ def seed_site(pseudonyms: list[str], hot: int, suffix: str) -> Site:
         thread = actions.start_thread(
             author=members[number % len(members)],
             category=category,
-            title=f"Small steps, week {number + 1} ({suffix})",
+            title=f"Small steps, week {number + 1}",
             body="How did this week go? Share as much or as little as you like.",
         )
         for reply in range(3):
@@ -882,7 +883,8 @@ def run_scenario(
     pseudonyms: list[str],
     fault_name: str,
 ) -> Scenario:
-    suffix = secrets.token_hex(3)
+    # Letters only: a run of digits in a post can look like a phone number to screening.
+    suffix = "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
     run_id = suffix
     say(f"[{fault_name}] seeding {args.hot_threads} hot threads and 20 others")
     site = seed_site(pseudonyms, args.hot_threads, suffix)
