@@ -174,6 +174,9 @@ class SocketClient:
                 return
             else:
                 reply = {"error": f"unknown op {op}"}
+            # The event loop made the pipe non-blocking when it began watching it: a
+            # report larger than the pipe's buffer must wait for the parent to read.
+            os.set_blocking(self.conn.fileno(), True)
             self.conn.send(reply)
 
     async def start(self) -> dict[str, Any]:
