@@ -88,7 +88,12 @@ class _MissedReplies:
         self.layer: Any = None  # the layer the retrying thread sends to
 
     def remember(self, thread_id: int, post_id: int) -> None:
-        layer = get_channel_layer()
+        try:
+            layer = get_channel_layer()
+        except Exception:
+            # As a failed send: logged, never raised into a write that has happened.
+            logger.warning("replies_missed for thread %s not kept", thread_id, exc_info=True)
+            return
         with self.lock:
             if self.layer is not layer:
                 # A new layer (settings changed, as in tests): a thread still retrying
@@ -107,7 +112,7 @@ class _MissedReplies:
                 with self.lock:
                     if self.layer is not layer:
                         return
-                    if get_channel_layer() is not layer or not (self.threads or told):
+                    if _current_layer() is not layer or not (self.threads or told):
                         self.threads = {}
                         self.layer = None
                         return
@@ -140,6 +145,13 @@ class _MissedReplies:
                     told[thread_id] = (ids, time.monotonic())
         finally:
             loop.close()
+
+
+def _current_layer() -> Any:
+    try:
+        return get_channel_layer()
+    except Exception:
+        return None
 
 
 def _missed_event(thread_id: int, post_ids: list[int]) -> tuple[str, dict[str, Any]]:
