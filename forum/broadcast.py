@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -51,13 +53,118 @@ def event_message(kind: str, event: str, **payload: Any) -> dict[str, Any]:
     return {"type": kind, "event": event, "text": json.dumps({"event": event, **payload})}
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
+def _send(group: str, message: dict[str, Any]) -> bool:
     try:
         async_to_sync(_group_send)(group, message)
     except Exception:
         # One line per failed event, no traceback storm and nothing a reader wrote.
         event = message.get("event", message["type"])
         logger.warning("broadcast of %s to %s failed", event, group, exc_info=True)
+        return False
+    return True
+
+
+# A page catches up over HTTP only when its socket (re)connects, and a channel layer that
+# is down (Redis stopped) drops no socket: without a word once the layer is back, its
+# open pages would never show the replies posted meanwhile. So each process remembers the
+# replies whose reply_posted failed and, once a send works again, tells their threads'
+# pages "replies_missed" with their ids; a page missing one fetches ?after=<the id before
+# the first>. (Its newest id will not do: a live reply may have arrived after the outage.)
+MISSED_RETRY_SECONDS = 1.0
+# Said once more this much later, for server processes that subscribe again late; a page
+# that already caught up ignores it.
+MISSED_REPEAT_SECONDS = 3.0
+# Ids listed in one message at most; a page told of more fetches whatever it has.
+MISSED_IDS_LISTED = 100
+
+
+class _MissedReplies:
+    """Per process: thread id → the ids of its replies whose broadcast failed, and one
+    daemon thread with its own event loop that retries until the layer answers."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads: dict[int, list[int]] = {}
+        self.layer: Any = None  # the layer the retrying thread sends to
+
+    def remember(self, thread_id: int, post_id: int) -> None:
+        try:
+            layer = get_channel_layer()
+        except Exception:
+            # As a failed send: logged, never raised into a write that has happened.
+            logger.warning("replies_missed for thread %s not kept", thread_id, exc_info=True)
+            return
+        with self.lock:
+            if self.layer is not layer:
+                # A new layer (settings changed, as in tests): a thread still retrying
+                # on the old one sees it and stops.
+                self.threads = {}
+                self.layer = layer
+                threading.Thread(target=self._retry, args=(layer,), daemon=True).start()
+            self.threads.setdefault(thread_id, []).append(post_id)
+
+    def _retry(self, layer: Any) -> None:
+        loop = asyncio.new_event_loop()
+        told: dict[int, tuple[list[int], float]] = {}  # thread id → (post ids, said at)
+        try:
+            while True:
+                time.sleep(MISSED_RETRY_SECONDS)
+                with self.lock:
+                    if self.layer is not layer:
+                        return
+                    if _current_layer() is not layer or not (self.threads or told):
+                        self.threads = {}
+                        self.layer = None
+                        return
+                    pending = {thread_id: list(ids) for thread_id, ids in self.threads.items()}
+                now = time.monotonic()
+                again = {
+                    thread_id: ids
+                    for thread_id, (ids, said) in told.items()
+                    if now - said >= MISSED_REPEAT_SECONDS
+                }
+                for thread_id in again:
+                    del told[thread_id]
+                for thread_id in again.keys() | pending.keys():
+                    ids = [*again.get(thread_id, []), *pending.get(thread_id, [])]
+                    try:
+                        loop.run_until_complete(_group_send(*_missed_event(thread_id, ids)))
+                    except Exception:
+                        # Still down: the next round tries again.
+                        logger.debug("replies_missed to thread %s not sent yet", thread_id)
+                        continue
+                    if thread_id not in pending:
+                        continue
+                    with self.lock:
+                        # Replies that failed while this was sent wait for the next round.
+                        left = self.threads.get(thread_id, [])[len(pending[thread_id]) :]
+                        if left:
+                            self.threads[thread_id] = left
+                        else:
+                            self.threads.pop(thread_id, None)
+                    told[thread_id] = (ids, time.monotonic())
+        finally:
+            loop.close()
+
+
+def _current_layer() -> Any:
+    try:
+        return get_channel_layer()
+    except Exception:
+        return None
+
+
+def _missed_event(thread_id: int, post_ids: list[int]) -> tuple[str, dict[str, Any]]:
+    ordered = sorted(post_ids)
+    return thread_group(thread_id), event_message(
+        "thread.event",
+        "replies_missed",
+        after=ordered[0] - 1,
+        post_ids=ordered[:MISSED_IDS_LISTED],
+    )
+
+
+_missed_replies = _MissedReplies()
 
 
 def _post_event(event: str, post_id: int) -> None:
@@ -72,7 +179,8 @@ def _post_event(event: str, post_id: int) -> None:
     except Exception:
         logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)
         return
-    _send(thread_group(post.thread_id), message)
+    if not _send(thread_group(post.thread_id), message) and event == "reply_posted":
+        _missed_replies.remember(post.thread_id, post.pk)
 
 
 def reply_posted(post_id: int) -> None:

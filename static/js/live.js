@@ -12,6 +12,9 @@
   var elsewhere = byId("live-elsewhere"), announcer = byId("live-announce");
   var socket = null, attempt = 0, openedAt = 0, heardAt = 0, retry = 0;
   var stopped = false, fetching = false, fetchAgain = false, pending = [];
+  // Where the next catch-up starts when it must look below lastId (replies the server
+  // could not broadcast, older than a reply that arrived since); null: from lastId.
+  var missedAfter = null;
 
   function show(element, text) {
     if (!element) return;
@@ -184,19 +187,28 @@
     if (fetching) { fetchAgain = true; return; }
     fetching = true;
     fetchAgain = false;
-    fetch(data.postsUrl + "?after=" + lastId, {
+    var after = missedAfter === null ? lastId : missedAfter;
+    missedAfter = null;
+    fetch(data.postsUrl + "?after=" + after, {
       credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (response) {
       if (!response.ok) throw new Error(response.status);
       return response.json();
     }).then(function (body) {
-      addPosts(body.posts || []);
+      var list = body.posts || [];
+      addPosts(list);
       fetching = false;
+      if (body.more && list.length) lookFrom(Number(list[list.length - 1].id));
       if (body.more || fetchAgain) catchUp();
     }).catch(function () {
+      lookFrom(after);
       fetching = false;
       setTimeout(function () { if (socket) catchUp(); }, 5000);
     });
+  }
+
+  function lookFrom(id) {
+    if (id < lastId) missedAfter = missedAfter === null ? id : Math.min(missedAfter, id);
   }
 
   function receive(event) {
@@ -208,6 +220,13 @@
       else if (elsewhere && elsewhere.hidden) {
         elsewhere.querySelector("a").href = data.postUrl.replace(/0\/$/, message.post_id + "/");
         elsewhere.hidden = false;
+      }
+    } else if (message.event === "replies_missed") {
+      // The server could not broadcast these replies (its channel layer was down).
+      var ids = message.post_ids || [];
+      if (ids.length >= 100 || ids.some(function (id) { return !byId("post-" + id); })) {
+        lookFrom(Number(message.after));
+        catchUp();
       }
     } else if (message.event === "post_changed") {
       replace(message.post_id, message.html);

@@ -343,3 +343,86 @@ def test_post_reply_view_redirects_and_saves_when_the_fragment_cannot_be_rendere
     assert Post.objects.filter(thread=thread, body="Saved even so.").exists()
     assert [group for group, _message in recording.sent if group.startswith("thread-")] == []
     assert len(_failures(broadcast_log, "reply_posted")) == 1
+
+
+# --- Replies broadcast while the layer was down ------------------------------------------
+
+
+class RestartingLayer(RecordingLayer):
+    """A layer whose server is down until `up` is set (a Redis stopped, then started)."""
+
+    up = False
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        if not self.up:
+            raise ConnectionError("the channel layer is unreachable")
+        await super().group_send(group, message)
+
+
+def _sent_to(layer: RecordingLayer, group: str, count: int) -> list[dict[str, Any]]:
+    """What the group was sent, once `count` messages arrived (or after five seconds)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        sent = [_read(message) for to, message in list(layer.sent) if to == group]
+        if len(sent) >= count:
+            return sent
+        time.sleep(0.02)
+    return [_read(message) for to, message in list(layer.sent) if to == group]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_missed_tells_open_pages_once_the_layer_is_back(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    thread: Thread,
+    make_member: MemberFactory,
+) -> None:
+    layer: RestartingLayer = _use_layer(settings, RestartingLayer)
+    monkeypatch.setattr(broadcast, "MISSED_RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(broadcast, "MISSED_REPEAT_SECONDS", 0.2)
+    client = client_for(make_member("PatientFern"))
+    group = f"thread-{thread.pk}"
+
+    before = Post.objects.filter(thread=thread).latest("pk")
+    assert _reply(client, thread, "Posted while Redis was down.").status_code == 302
+    assert _reply(client, thread, "And another one.").status_code == 302
+    missed_ids = list(
+        Post.objects.filter(thread=thread, pk__gt=before.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    time.sleep(0.3)
+    assert layer.sent == [], "sent while the layer was down"
+    layer.up = True
+
+    # Said as soon as the layer answers, and once more for processes that subscribe late:
+    # which replies, and where a page missing one fetches from; nothing of who wrote what.
+    told = _sent_to(layer, group, 2)
+    missed = {
+        "type": "thread.event",
+        "event": "replies_missed",
+        "after": missed_ids[0] - 1,
+        "post_ids": missed_ids,
+    }
+    assert len(missed_ids) == 2
+    assert told == [missed, missed]
+    time.sleep(0.5)
+    assert _sent_to(layer, group, 3) == [missed, missed], "told more than twice"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_missed_is_not_sent_when_every_broadcast_worked(
+    recording: RecordingLayer,
+    monkeypatch: pytest.MonkeyPatch,
+    thread: Thread,
+    make_member: MemberFactory,
+) -> None:
+    monkeypatch.setattr(broadcast, "MISSED_RETRY_SECONDS", 0.05)
+    client = client_for(make_member("PatientFern"))
+
+    assert _reply(client, thread, "Heard by everyone at once.").status_code == 302
+    time.sleep(0.3)
+
+    events = [_read(message)["event"] for _group, message in recording.sent if "text" in message]
+    assert "replies_missed" not in events
+    assert "reply_posted" in events
