@@ -67,12 +67,9 @@ def _send(group: str, message: dict[str, Any]) -> bool:
 # A page catches up over HTTP only when its socket (re)connects, and a channel layer that
 # is down (Redis stopped) drops no socket: without a word once the layer is back, its
 # open pages would never show the replies posted meanwhile. So each process remembers the
-# replies whose reply_posted failed and, once a send works again, sends those messages
-# again (a page adds each reply once, in its place) and then tells the threads' pages
-# "replies_missed" with their ids; a page still missing one fetches ?after=<the id before
+# replies whose reply_posted failed and, once a send works again, tells their threads'
+# pages "replies_missed" with their ids; a page missing one fetches ?after=<the id before
 # the first>. (Its newest id will not do: a live reply may have arrived after the outage.)
-# Sending the replies themselves spares a thousand open pages fetching at the same moment
-# when Redis comes back (bench/soak.py measured that burst at 15-25 s).
 MISSED_RETRY_SECONDS = 1.0
 # Said once more this much later, for server processes that subscribe again late; a page
 # that already caught up ignores it.
@@ -87,11 +84,10 @@ class _MissedReplies:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        # thread id → (post id, its reply_posted message), oldest first
-        self.threads: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        self.threads: dict[int, list[int]] = {}
         self.layer: Any = None  # the layer the retrying thread sends to
 
-    def remember(self, thread_id: int, post_id: int, message: dict[str, Any]) -> None:
+    def remember(self, thread_id: int, post_id: int) -> None:
         try:
             layer = get_channel_layer()
         except Exception:
@@ -105,7 +101,7 @@ class _MissedReplies:
                 self.threads = {}
                 self.layer = layer
                 threading.Thread(target=self._retry, args=(layer,), daemon=True).start()
-            self.threads.setdefault(thread_id, []).append((post_id, message))
+            self.threads.setdefault(thread_id, []).append(post_id)
 
     def _retry(self, layer: Any) -> None:
         loop = asyncio.new_event_loop()
@@ -120,7 +116,7 @@ class _MissedReplies:
                         self.threads = {}
                         self.layer = None
                         return
-                    pending = {thread_id: list(kept) for thread_id, kept in self.threads.items()}
+                    pending = {thread_id: list(ids) for thread_id, ids in self.threads.items()}
                 now = time.monotonic()
                 again = {
                     thread_id: ids
@@ -130,11 +126,8 @@ class _MissedReplies:
                 for thread_id in again:
                     del told[thread_id]
                 for thread_id in again.keys() | pending.keys():
-                    replies = sorted(pending.get(thread_id, []), key=lambda kept: kept[0])
-                    ids = [*again.get(thread_id, []), *(post_id for post_id, _ in replies)]
+                    ids = [*again.get(thread_id, []), *pending.get(thread_id, [])]
                     try:
-                        for _post_id, message in replies:
-                            loop.run_until_complete(_group_send(thread_group(thread_id), message))
                         loop.run_until_complete(_group_send(*_missed_event(thread_id, ids)))
                     except Exception:
                         # Still down: the next round tries again.
@@ -187,7 +180,7 @@ def _post_event(event: str, post_id: int) -> None:
         logger.warning("broadcast of %s for post %s failed", event, post_id, exc_info=True)
         return
     if not _send(thread_group(post.thread_id), message) and event == "reply_posted":
-        _missed_replies.remember(post.thread_id, post.pk, message)
+        _missed_replies.remember(post.thread_id, post.pk)
 
 
 def reply_posted(post_id: int) -> None:
