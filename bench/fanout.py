@@ -227,6 +227,25 @@ class Client:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
+def stop_clients(
+    pipes: list[Connection], processes: list[multiprocessing.process.BaseProcess]
+) -> None:
+    """Ask each client process to close its sockets and end; kill one that does not."""
+    for pipe in pipes:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            pipe.send({"op": "close"})
+    for pipe, process in zip(pipes, processes, strict=True):
+        with contextlib.suppress(OSError, EOFError):
+            if pipe.poll(20):
+                pipe.recv()
+        process.join(10)
+        if process.is_alive() and process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
+            process.join(5)
+        pipe.close()
+
+
 class ClientPool:
     """K client processes (spawned, not forked) and the pipes that drive them."""
 
@@ -256,19 +275,7 @@ class ClientPool:
         return self.ask([command] * len(self.pipes), timeout)
 
     def stop(self) -> None:
-        for pipe in self.pipes:
-            with contextlib.suppress(OSError, BrokenPipeError):
-                pipe.send({"op": "close"})
-        for pipe, process in zip(self.pipes, self.processes, strict=True):
-            with contextlib.suppress(OSError, EOFError):
-                if pipe.poll(20):
-                    pipe.recv()
-            process.join(10)
-            if process.is_alive() and process.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGKILL)
-                process.join(5)
-            pipe.close()
+        stop_clients(self.pipes, self.processes)
 
 
 # --- HTTP: a signed-in member posting with CSRF -----------------------------------------

@@ -70,7 +70,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fanout import CSRF_INPUT, flush_redis, rss_kb  # the fan-out benchmark's helpers
+from fanout import CSRF_INPUT, flush_redis, rss_kb, stop_clients  # the fan-out benchmark's helpers
 from pages import (  # the page benchmark's server and setup helpers
     BASE_DIR,
     HOST,
@@ -404,19 +404,7 @@ class ClientPool:
         return answers
 
     def stop(self) -> None:
-        for pipe in self.pipes:
-            with contextlib.suppress(OSError, BrokenPipeError):
-                pipe.send({"op": "close"})
-        for pipe, process in zip(self.pipes, self.processes, strict=True):
-            with contextlib.suppress(OSError, EOFError):
-                if pipe.poll(20):
-                    pipe.recv()
-            process.join(10)
-            if process.is_alive() and process.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGKILL)
-                process.join(5)
-            pipe.close()
+        stop_clients(self.pipes, self.processes)
 
 
 # --- HTTP: browsing readers and posting members ------------------------------------------
