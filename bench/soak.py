@@ -44,6 +44,7 @@ import asyncio
 import contextlib
 import http.client
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -51,6 +52,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import string
 import subprocess
 import sys
@@ -138,6 +140,14 @@ class Reader:
     def look_from(self, post_id: int) -> None:
         if post_id < self.last_id:
             self.missed_after = min(post_id, self.missed_after or post_id)
+
+    def add_caught_up(self, posts: list[dict[str, Any]], now: float) -> None:
+        """Posts a catch-up returned (or replies_missed carried), as live.js adds them."""
+        for post in posts:
+            post_id = int(post["id"])
+            if post_id not in self.log.live:
+                self.log.caught_up.setdefault(post_id, now)
+            self.last_id = max(self.last_id, post_id)
 
 
 class SocketClient:
@@ -260,10 +270,14 @@ class SocketClient:
                             reader.last_id = max(reader.last_id, post_id)
                             self.changed.set()
                         elif event.get("event") == "replies_missed":
-                            # As live.js: the server could not broadcast these replies.
-                            ids = [int(post_id) for post_id in event["post_ids"]]
-                            if len(ids) >= 100 or not all(map(reader.has, ids)):
-                                reader.look_from(int(event["after"]))
+                            # As live.js: the server sends the replies it could not
+                            # broadcast, and every later one, as a catch-up returns them.
+                            posts = event["posts"]
+                            reader.add_caught_up(posts, now)
+                            self.changed.set()
+                            if event["more"]:
+                                last = posts[-1]["id"] if posts else event["after"]
+                                reader.look_from(int(last))
                                 self.nudged(reader, port, socket)
         finally:
             tasks = [task for task in (pinging, reader.catching) if task is not None]
@@ -295,11 +309,7 @@ class SocketClient:
             posts = body.get("posts", [])
             if body.get("more") and posts:
                 reader.look_from(int(posts[-1]["id"]))
-            for post in posts:
-                post_id = int(post["id"])
-                if post_id not in reader.log.live:
-                    reader.log.caught_up.setdefault(post_id, now)
-                reader.last_id = max(reader.last_id, post_id)
+            reader.add_caught_up(posts, now)
             self.changed.set()
             if not body.get("more") and not reader.catch_again:
                 return
@@ -1066,19 +1076,22 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def server_errors(s: Scenario) -> tuple[list[Request], list[Request]]:
+    """The 5xx answers outside the injected database outage, and those within it: the
+    requests under way at any moment from the cut until 10 s after it was over."""
+    errors = [r for r in s.requests if r.status >= 500]
+    if s.fault.name != "database" or not s.fault.began:
+        return errors, []
+    began, ended = s.fault.began, s.fault.ended + 10
+    within = [r for r in errors if r.at <= ended and r.at + r.seconds >= began]
+    return [r for r in errors if r not in within], within
+
+
 def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
     a = s.accounting
     window = s.load_ended - s.load_started
     during_load = [r for r in s.requests if s.load_started <= r.at <= s.load_ended]
-    # The database outage's own window: requests under way at any moment from the cut
-    # until 10 s after it is over.
-    in_outage = (
-        (lambda r: r.at <= s.fault.ended + 10 and r.at + r.seconds >= s.fault.began)
-        if s.fault.name == "database" and s.fault.began
-        else (lambda r: False)
-    )
-    server_errors = [r for r in s.requests if r.status >= 500]
-    outside = [r for r in server_errors if not in_outage(r)]
+    outside, within = server_errors(s)
     failed = [r for r in s.requests if r.status == 0]
     rows: list[list[str]] = [
         ["requests/s (all HTTP, during the load)", f"{len(during_load) / window:.1f}", "", ""],
@@ -1102,15 +1115,8 @@ def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
         ],
     ]
     if s.fault.name == "database":
-        rows.append(
-            [
-                "5xx during the database outage (+10 s)",
-                str(len(server_errors) - len(outside)),
-                "",
-                "",
-            ]
-        )
-        last_bad = max((r.at + r.seconds for r in [*server_errors, *failed]), default=0.0)
+        rows.append(["5xx during the database outage (+10 s)", str(len(within)), "", ""])
+        last_bad = max((r.at + r.seconds for r in [*outside, *within, *failed]), default=0.0)
         rows.append(
             [
                 "last failed answer after the database returned (s)",
@@ -1245,9 +1251,108 @@ def print_scenario(s: Scenario, args: argparse.Namespace) -> None:
         print(f"- {note}")
 
 
+# --- Several runs: one table of medians ----------------------------------------------------
+
+TITLES = {
+    "none": "clean",
+    "redis": "Redis stopped",
+    "database": "database cut",
+    "worker": "process killed",
+}
+
+
+def _latency(s: Scenario, kind: str, share: float) -> float:
+    times = [r.seconds * 1000 for r in s.requests if r.kind == kind and 0 < r.status < 500]
+    return percentile(times, share) if times else math.nan
+
+
+def summary_figures(s: Scenario) -> dict[str, float]:
+    """The figures a summary shows, as numbers (NaN where the scenario has none)."""
+    a = s.accounting
+    window = s.load_ended - s.load_started
+    outside, within = server_errors(s)
+    rss = dict(s.rss_kb)
+    return {
+        "load average, up to": s.busiest,
+        "requests/s": sum(s.load_started <= r.at <= s.load_ended for r in s.requests) / window,
+        "thread page p50 (ms)": _latency(s, "thread", 0.5),
+        "thread page p99 (ms)": _latency(s, "thread", 0.99),
+        "reply POST p50 (ms)": _latency(s, "reply", 0.5),
+        "reply POST p99 (ms)": _latency(s, "reply", 0.99),
+        "catch-up GETs": sum(r.kind == "catch-up" for r in s.requests),
+        "5xx outside the outage": len(outside),
+        "5xx during the database outage (+10 s)": len(within)
+        if s.fault.name == "database"
+        else math.nan,
+        "accepted replies": a.accepted,
+        "lost replies": len(a.lost),
+        "duplicate replies": len(a.duplicated) + len(a.split),
+        "deliveries missing": a.missing_deliveries,
+        "fan-out p99 (ms)": percentile(a.fanout_ms, 0.99) if a.fanout_ms else math.nan,
+        "socket reconnections": s.reader_connections - s.readers_opened,
+        "fault's replies had by every reader, max s after": max(s.catch_up)
+        if s.catch_up
+        else math.nan,
+        "server RSS at the end (MB)": rss["end"] / 1024 if "end" in rss else math.nan,
+    }
+
+
+# Counts whose target is zero: the worst run is shown, not the median.
+WORST_OF_RUNS = {
+    "5xx outside the outage",
+    "lost replies",
+    "duplicate replies",
+    "deliveries missing",
+}
+
+
+def summary_cell(values: list[float], worst: bool) -> str:
+    values = [value for value in values if not math.isnan(value)]
+    if not values:
+        return ""
+    digits = 0 if all(float(value).is_integer() for value in values) or max(values) >= 100 else 1
+    if worst:
+        return f"{max(values):.{digits}f}"
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return f"{middle:.{digits}f}"
+    return f"{middle:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def print_summary(results: dict[str, list[Scenario]]) -> None:
+    """One column per scenario: the median of its runs (lowest–highest), or, for the
+    counts that must stay at zero, the worst run."""
+    runs = {len(scenarios) for scenarios in results.values()}
+    figures = {
+        fault: [summary_figures(s) for s in scenarios] for fault, scenarios in results.items()
+    }
+    names = list(next(iter(figures.values()))[0])
+    header = ["figure", *(f"{TITLES[fault]} ×{len(results[fault])}" for fault in results)]
+    rows = [
+        [
+            f"{name} (worst run)" if name in WORST_OF_RUNS else name,
+            *(
+                summary_cell([run[name] for run in figures[fault]], name in WORST_OF_RUNS)
+                for fault in results
+            ),
+        ]
+        for name in names
+    ]
+    rows = [row for row in rows if any(row[1:])]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print(f"\nOwn Pace soak · summary of {'/'.join(map(str, sorted(runs)))} runs per scenario")
+    print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)).rstrip())
+    print("  ".join("-" * width for width in widths))
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (60)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of each scenario, then a table of medians (1)"
+    )
     parser.add_argument(
         "--faults",
         default="none",
@@ -1289,6 +1394,7 @@ def parse_args() -> argparse.Namespace:
         parser.error(f"--faults takes {', '.join(FAULTS)}")
     limits = {
         "duration": 3600,
+        "runs": 10,
         "browsers": 2000,
         "posters": 200,
         "sockets": 10_000,
@@ -1327,9 +1433,14 @@ def main() -> int:
 
             django.setup()
             pseudonyms = seed_members(args.posters, secrets.token_hex(3))
+            results: dict[str, list[Scenario]] = {}
             for fault in args.faults:
-                scenario = run_scenario(args, env, tmp, pseudonyms, fault)
-                print_scenario(scenario, args)
+                for _ in range(args.runs):
+                    scenario = run_scenario(args, env, tmp, pseudonyms, fault)
+                    print_scenario(scenario, args)
+                    results.setdefault(fault, []).append(scenario)
+            if args.runs > 1:
+                print_summary(results)
     except KeyboardInterrupt:
         print("interrupted: the processes it started are stopped", file=sys.stderr)
         return 130

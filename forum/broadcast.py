@@ -19,10 +19,12 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
+from django.db import connections
 
+from forum import catch_up
 from forum.aliases import assign as assign_aliases
 from forum.fragments import render_post
-from forum.models import Notification, Post
+from forum.models import Notification, Post, Thread
 from forum.reactions import post_counts_html
 
 logger = logging.getLogger("ownpace.broadcast")
@@ -36,6 +38,8 @@ def member_group(member_id: int) -> str:
     return f"member-{member_id}"
 
 
+# A group nobody joins: a message sent to it shows whether the layer answers.
+HEALTH_GROUP = "health"
 # A layer that does not answer (an unreachable Redis) must not hold the member's request.
 SEND_TIMEOUT_SECONDS = 2.0
 
@@ -67,15 +71,18 @@ def _send(group: str, message: dict[str, Any]) -> bool:
 # A page catches up over HTTP only when its socket (re)connects, and a channel layer that
 # is down (Redis stopped) drops no socket: without a word once the layer is back, its
 # open pages would never show the replies posted meanwhile. So each process remembers the
-# replies whose reply_posted failed and, once a send works again, tells their threads'
-# pages "replies_missed" with their ids; a page missing one fetches ?after=<the id before
-# the first>. (Its newest id will not do: a live reply may have arrived after the outage.)
+# replies whose reply_posted failed and, once a send works again, sends their threads'
+# pages "replies_missed": what a catch-up would return from the first of them on (a live
+# reply may have arrived since, so a page's newest id will not do). Sent rather than
+# announced, because a thousand pages fetching it at the same moment took longer than
+# the outage itself (bench/soak.py).
 MISSED_RETRY_SECONDS = 1.0
-# Said once more this much later, for server processes that subscribe again late; a page
-# that already caught up ignores it.
+# Sent once more this much later, read afresh, for server processes that subscribe again
+# late: it also holds replies published while they were not listening yet. A page
+# ignores the posts it already shows.
 MISSED_REPEAT_SECONDS = 3.0
-# Ids listed in one message at most; a page told of more fetches whatever it has.
-MISSED_IDS_LISTED = 100
+# Posts carried in one message at most; a page told there are more fetches the rest.
+MISSED_POSTS_CARRIED = 50
 
 
 class _MissedReplies:
@@ -125,26 +132,44 @@ class _MissedReplies:
                 }
                 for thread_id in again:
                     del told[thread_id]
-                for thread_id in again.keys() | pending.keys():
-                    ids = [*again.get(thread_id, []), *pending.get(thread_id, [])]
-                    try:
-                        loop.run_until_complete(_group_send(*_missed_event(thread_id, ids)))
-                    except Exception:
-                        # Still down: the next round tries again.
-                        logger.debug("replies_missed to thread %s not sent yet", thread_id)
-                        continue
-                    if thread_id not in pending:
-                        continue
-                    with self.lock:
-                        # Replies that failed while this was sent wait for the next round.
-                        left = self.threads.get(thread_id, [])[len(pending[thread_id]) :]
-                        if left:
-                            self.threads[thread_id] = left
-                        else:
-                            self.threads.pop(thread_id, None)
-                    told[thread_id] = (ids, time.monotonic())
+                try:
+                    self._tell(loop, pending, again, told)
+                finally:
+                    # This thread's own database connection, opened to read the posts.
+                    connections.close_all()
         finally:
             loop.close()
+
+    def _tell(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        pending: dict[int, list[int]],
+        again: dict[int, list[int]],
+        told: dict[int, tuple[list[int], float]],
+    ) -> None:
+        if not loop.run_until_complete(_layer_answers()):
+            # Still down: the next round tries again.
+            return
+        for thread_id in again.keys() | pending.keys():
+            ids = [*again.get(thread_id, []), *pending.get(thread_id, [])]
+            event = _missed_event(thread_id, ids)
+            try:
+                if event is not None:
+                    loop.run_until_complete(_group_send(*event))
+            except Exception:
+                logger.debug("replies_missed to thread %s not sent yet", thread_id)
+                continue
+            if thread_id not in pending:
+                continue
+            with self.lock:
+                # Replies that failed while this was sent wait for the next round.
+                left = self.threads.get(thread_id, [])[len(pending[thread_id]) :]
+                if left:
+                    self.threads[thread_id] = left
+                else:
+                    self.threads.pop(thread_id, None)
+            if event is not None:
+                told[thread_id] = (ids, time.monotonic())
 
 
 def _current_layer() -> Any:
@@ -154,13 +179,31 @@ def _current_layer() -> Any:
         return None
 
 
-def _missed_event(thread_id: int, post_ids: list[int]) -> tuple[str, dict[str, Any]]:
-    ordered = sorted(post_ids)
+async def _layer_answers() -> bool:
+    # Asked before the posts are read for a message, so that an outage costs no queries:
+    # a send to a group nobody joins, so no socket hears it and the layer keeps nothing.
+    try:
+        await _group_send(HEALTH_GROUP, {"type": "health.checked"})
+    except Exception:
+        return False
+    return True
+
+
+def _missed_event(thread_id: int, post_ids: list[int]) -> tuple[str, dict[str, Any]] | None:
+    """What the thread's pages missed from the first of these replies on, or None when
+    the thread is no longer published (its pages have nothing to add)."""
+    after = min(post_ids) - 1
+    try:
+        thread = Thread.objects.listed().filter(pk=thread_id).first()
+        if thread is None:
+            return None
+        missed = catch_up.posts_after(thread, after, limit=MISSED_POSTS_CARRIED)
+    except Exception:
+        # The database is down too: the pages fetch what they missed themselves.
+        logger.warning("replies_missed for thread %s sent without posts", thread_id, exc_info=True)
+        missed = {"posts": [], "more": True}
     return thread_group(thread_id), event_message(
-        "thread.event",
-        "replies_missed",
-        after=ordered[0] - 1,
-        post_ids=ordered[:MISSED_IDS_LISTED],
+        "thread.event", "replies_missed", after=after, **missed
     )
 
 
@@ -310,10 +353,9 @@ def reactions_changed(post_id: int) -> None:
 
 
 def channel_layer_answers() -> bool:
-    """Whether the channel layer takes a message now, for the health endpoint: a send to a
-    group nobody joins, so no socket hears it and the layer keeps nothing."""
+    """Whether the channel layer takes a message now, for the health endpoint."""
     try:
-        async_to_sync(_group_send)("health", {"type": "health.checked"})
+        async_to_sync(_group_send)(HEALTH_GROUP, {"type": "health.checked"})
     except Exception as error:
         # One line per check (monitors ask every few seconds), no traceback.
         logger.warning("the channel layer did not answer the health check: %r", error)

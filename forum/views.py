@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -27,11 +26,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from forum import actions, aliases, people
+from forum import actions, aliases, catch_up, people
 from forum.content_warnings import reader_choices_json
 from forum.exceptions import ActionRefused, NeedsConfirmation
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
-from forum.fragments import post_fragments, posts_for_viewer
+from forum.fragments import posts_for_viewer
 from forum.guidelines import Guideline, guideline_url
 from forum.journeys_views import journey_context
 from forum.markup import render_markdown
@@ -452,10 +451,6 @@ def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
     )
 
 
-# How many missed posts one catch-up request returns; the page asks again for more.
-CATCH_UP_LIMIT = 100
-
-
 def posts_after(request: HttpRequest, thread_id: int) -> JsonResponse:
     """The posts a live page missed while its socket was down: those after ?after=<id>.
 
@@ -467,25 +462,7 @@ def posts_after(request: HttpRequest, thread_id: int) -> JsonResponse:
     after = request.GET.get("after", "")
     if not re.fullmatch(r"[0-9]{1,18}", after):
         return JsonResponse({"error": "after must be a post id"}, status=400)
-    # A held post approved later keeps its older id: it is missed too if it was approved
-    # after the page's last post was written.
-    seen_at = Post.objects.filter(pk=int(after), thread=shown).values("created_at")[:1]
-    missed = list(
-        shown.posts.placed()
-        .in_reading_order()
-        .filter(Q(pk__gt=int(after)) | Q(approved_at__gt=Subquery(seen_at)))[: CATCH_UP_LIMIT + 1]
-    )
-    return JsonResponse(
-        {
-            "posts": [
-                {"id": post.pk, "html": fragment}
-                for post, fragment in zip(
-                    missed[:CATCH_UP_LIMIT], post_fragments(missed[:CATCH_UP_LIMIT]), strict=True
-                )
-            ],
-            "more": len(missed) > CATCH_UP_LIMIT,
-        }
-    )
+    return JsonResponse(catch_up.posts_after(shown, int(after)))
 
 
 # --- Error pages, in the site's style ---------------------------------------------------

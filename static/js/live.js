@@ -222,10 +222,12 @@
         elsewhere.hidden = false;
       }
     } else if (message.event === "replies_missed") {
-      // The server could not broadcast these replies (its channel layer was down).
-      var ids = message.post_ids || [];
-      if (ids.length >= 100 || ids.some(function (id) { return !byId("post-" + id); })) {
-        lookFrom(Number(message.after));
+      // The server could not broadcast some replies (its channel layer was down): here
+      // they are, with every later one, as a catch-up would return them.
+      var list = message.posts || [];
+      if (lastPage) addPosts(list);
+      if (message.more) {
+        lookFrom(list.length ? Number(list[list.length - 1].id) : Number(message.after));
         catchUp();
       }
     } else if (message.event === "post_changed") {

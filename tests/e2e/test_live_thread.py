@@ -3,6 +3,7 @@ and whatever a dropped socket missed is fetched over HTTP when it comes back."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
+from forum import broadcast
 from forum.models import Member, Post, Thread
 from tests.e2e.conftest import LiveSite, PageLog
 from tests.e2e.pages import label, sign_in
@@ -348,6 +350,67 @@ def test_live_thread_catches_up_on_a_lost_message_when_the_tab_is_shown_again(
     reader.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(reader.locator(f"#post-{lost.pk}")).to_be_visible(timeout=LIVE_MS)
     assert shown_ids(reader) == thread_ids(thread)
+    assert page_log.errors == []
+
+
+def test_live_thread_adds_replies_the_server_sends_after_an_outage_without_fetching(
+    page: Page,
+    page_log: PageLog,
+    open_context: Callable[[], BrowserContext],
+    author: Member,
+    make_thread: Callable[..., Thread],
+) -> None:
+    thread = make_thread(title="Back after an outage")
+    reader = page
+    sockets: list[WebSocketRoute] = []
+
+    def route(socket: WebSocketRoute) -> None:
+        # As while the channel layer is down: no reply reaches the open page.
+        server = socket.connect_to_server()
+        server.on_message(
+            lambda message: None if "reply_posted" in str(message) else socket.send(message)
+        )
+        sockets.append(socket)
+
+    reader.route_web_socket(SOCKETS, route)
+    reader.goto(thread.get_absolute_url())
+    writer = open_context().new_page()
+    sign_in(writer, author)
+    writer.goto(thread.get_absolute_url())
+    expect(reader.locator("#live-readers")).to_have_text("2 reading now")
+    missed = [post_reply(writer, f"Posted while Redis was down, part {n}.") for n in (1, 2)]
+    reader.wait_for_timeout(500)
+    expect(reader.locator("article.post")).to_have_count(1)
+    catch_ups: list[str] = []
+    reader.on(
+        "request",
+        lambda request: catch_ups.append(request.url) if "/posts/" in request.url else None,
+    )
+
+    # The layer answers again: the server sends what the page missed, twice (the second
+    # time for server processes that listen again late). Each reply is added once, in
+    # order, and the page asks for nothing.
+    sent = broadcast._missed_event(thread.pk, [post.pk for post in missed])
+    assert sent is not None
+    for _ in range(2):
+        sockets[-1].send(sent[1]["text"])
+    for post in missed:
+        expect(reader.locator(f"#post-{post.pk}")).to_be_visible(timeout=LIVE_MS)
+    expect(reader.locator("#live-announce")).to_have_text("2 new replies")
+    assert shown_ids(reader) == thread_ids(thread)
+    reader.wait_for_timeout(300)
+    assert catch_ups == []
+
+    # Sent without its posts (the database was down too): the page fetches them.
+    third = post_reply(writer, "Posted while the database was down as well.")
+    without_posts = json.dumps(
+        {"event": "replies_missed", "after": missed[-1].pk, "posts": [], "more": True}
+    )
+    sockets[-1].send(without_posts)
+    expect(reader.locator(f"#post-{third.pk}")).to_be_visible(timeout=LIVE_MS)
+    assert shown_ids(reader) == thread_ids(thread)
+    assert len(catch_ups) == 1
+    assert catch_ups[0].endswith(f"/t/{thread.pk}/posts/?after={missed[-1].pk}")
     assert page_log.errors == []
 
 

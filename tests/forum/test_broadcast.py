@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.test import Client
 from pytest_django.fixtures import Settings
 
@@ -370,44 +370,116 @@ def _sent_to(layer: RecordingLayer, group: str, count: int) -> list[dict[str, An
     return [_read(message) for to, message in list(layer.sent) if to == group]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_replies_missed_tells_open_pages_once_the_layer_is_back(
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    thread: Thread,
-    make_member: MemberFactory,
-) -> None:
+def _missed_while_down(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, client: Client, thread: Thread, count: int
+) -> tuple[RestartingLayer, list[int]]:
+    """Replies posted while the layer is down, their broadcasts failed; the layer still down."""
     layer: RestartingLayer = _use_layer(settings, RestartingLayer)
     monkeypatch.setattr(broadcast, "MISSED_RETRY_SECONDS", 0.05)
-    monkeypatch.setattr(broadcast, "MISSED_REPEAT_SECONDS", 0.2)
-    client = client_for(make_member("PatientFern"))
-    group = f"thread-{thread.pk}"
-
+    monkeypatch.setattr(broadcast, "MISSED_REPEAT_SECONDS", 0.4)
     before = Post.objects.filter(thread=thread).latest("pk")
-    assert _reply(client, thread, "Posted while Redis was down.").status_code == 302
-    assert _reply(client, thread, "And another one.").status_code == 302
+    for number in range(count):
+        assert _reply(client, thread, f"Posted while Redis was down, {number}.").status_code == 302
     missed_ids = list(
         Post.objects.filter(thread=thread, pk__gt=before.pk)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    assert len(missed_ids) == count
     time.sleep(0.3)
     assert layer.sent == [], "sent while the layer was down"
+    return layer, missed_ids
+
+
+def _caught_up(client: Client, thread: Thread, after: int) -> dict[str, Any]:
+    response = client.get(f"/t/{thread.pk}/posts/?after={after}")
+    assert response.status_code == 200
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_missed_sends_open_pages_what_a_catch_up_would_once_the_layer_is_back(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    thread: Thread,
+    make_member: MemberFactory,
+) -> None:
+    client = client_for(make_member("PatientFern"))
+    layer, missed_ids = _missed_while_down(settings, monkeypatch, client, thread, 2)
+    # Long enough for a reply to be posted between the two sendings, even on a busy machine.
+    monkeypatch.setattr(broadcast, "MISSED_REPEAT_SECONDS", 1.5)
+    group = f"thread-{thread.pk}"
+    after = missed_ids[0] - 1
+
     layer.up = True
 
-    # Said as soon as the layer answers, and once more for processes that subscribe late:
-    # which replies, and where a page missing one fetches from; nothing of who wrote what.
-    told = _sent_to(layer, group, 2)
-    missed = {
+    # Sent as soon as the layer answers: the posts themselves, exactly the catch-up's
+    # answer, so that no open page has to fetch them; nothing of who wrote what.
+    first = _sent_to(layer, group, 1)
+    answer = _caught_up(client, thread, after)
+    assert [post["id"] for post in answer["posts"]] == missed_ids
+    assert answer["more"] is False
+    assert first == [{"type": "thread.event", "event": "replies_missed", "after": after, **answer}]
+    # A reply published before a late server process listens again: broadcast, so not
+    # missed, yet its sockets never heard it. The second sending, read afresh, holds it.
+    assert _reply(client, thread, "Posted as Redis came back.").status_code == 302
+    told = [m for m in _sent_to(layer, group, 3) if m["event"] == "replies_missed"]
+    answer = _caught_up(client, thread, after)
+    assert [post["id"] for post in answer["posts"]][:2] == missed_ids
+    assert len(answer["posts"]) == 3
+    assert told[1] == {"type": "thread.event", "event": "replies_missed", "after": after, **answer}
+    time.sleep(2)
+    told = [m for m in _sent_to(layer, group, 4) if m["event"] == "replies_missed"]
+    assert len(told) == 2, "sent more than twice"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_missed_carries_at_most_its_limit_and_says_there_is_more(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    thread: Thread,
+    make_member: MemberFactory,
+) -> None:
+    monkeypatch.setattr(broadcast, "MISSED_POSTS_CARRIED", 2)
+    client = client_for(make_member("PatientFern"))
+    layer, missed_ids = _missed_while_down(settings, monkeypatch, client, thread, 3)
+
+    layer.up = True
+
+    (sent,) = _sent_to(layer, f"thread-{thread.pk}", 1)[:1]
+    assert [post["id"] for post in sent["posts"]] == missed_ids[:2]
+    assert sent["more"] is True
+    assert sent["after"] == missed_ids[0] - 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_missed_without_the_database_lets_pages_fetch_for_themselves(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    broadcast_log: pytest.LogCaptureFixture,
+    thread: Thread,
+    make_member: MemberFactory,
+) -> None:
+    client = client_for(make_member("PatientFern"))
+    layer, missed_ids = _missed_while_down(settings, monkeypatch, client, thread, 1)
+
+    def database_down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("the database is unreachable")
+
+    monkeypatch.setattr(broadcast.catch_up, "posts_after", database_down)
+    layer.up = True
+
+    (sent,) = _sent_to(layer, f"thread-{thread.pk}", 1)[:1]
+    after = missed_ids[0] - 1
+    assert sent == {
         "type": "thread.event",
         "event": "replies_missed",
-        "after": missed_ids[0] - 1,
-        "post_ids": missed_ids,
+        "after": after,
+        "posts": [],
+        "more": True,
     }
-    assert len(missed_ids) == 2
-    assert told == [missed, missed]
-    time.sleep(0.5)
-    assert _sent_to(layer, group, 3) == [missed, missed], "told more than twice"
+    assert any("sent without posts" in record.getMessage() for record in broadcast_log.records)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
