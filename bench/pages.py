@@ -372,7 +372,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.known_pids: set[int] = set()
 
-    def start(self, timeout: float = 40) -> None:
+    def start(self, timeout: float = 40, ready_path: str = "/") -> None:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -391,7 +391,7 @@ class Server:
             booted = self.log.read_text(errors="replace").count("Application startup complete")
             if booted >= self.workers:
                 with contextlib.suppress(OSError, http.client.HTTPException):
-                    if fetch(self.port, "/").status == 200:
+                    if fetch(self.port, ready_path).status == 200:
                         return
             time.sleep(0.2)
         raise RuntimeError(f"uvicorn was not ready after {timeout:.0f} s:\n{self.tail()}")

@@ -234,7 +234,11 @@ def _check_may_post(author: Member, now: datetime.datetime) -> Member:
     """Inside the posting transaction: the author's row, read again and locked (so a
     suspension that just began counts, and two posts at once are counted one after the
     other), then the suspension and the posting rate."""
-    current = Member.objects.select_for_update().get(pk=author.pk)
+    # FOR NO KEY UPDATE orders this member's posts as FOR UPDATE would, without blocking
+    # other transactions' foreign-key checks on the row (a notification to this member,
+    # a reply by someone else in their thread). With FOR UPDATE, two members replying to
+    # each other at the same moment deadlocked at COMMIT (bench/soak.py, PostgreSQL).
+    current = Member.objects.select_for_update(no_key=True).get(pk=author.pk)
     # Permissions cached on the request's member object stay usable.
     author.suspended_until = current.suspended_until
     author.trust_level = current.trust_level
@@ -394,7 +398,9 @@ def post_reply(
         return existing
     try:
         with transaction.atomic():
-            locked_thread = Thread.objects.select_for_update().get(pk=thread.pk)
+            # As for the author's row (_check_may_post): replies to the thread wait for
+            # each other, and nothing else that refers to the thread waits for them.
+            locked_thread = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
             if locked_thread.status == ThreadStatus.HELD:
                 raise ActionRefused(
                     _("This thread is waiting for a moderator's approval; replies open after.")

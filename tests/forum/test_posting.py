@@ -3,7 +3,9 @@ form twice, bad input and the error pages a member can meet on the way."""
 
 from __future__ import annotations
 
+import datetime
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,12 +13,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
 from django.utils.html import escape
 
-from forum import actions
+from forum import actions, ratelimits
 from forum.markup import render_markdown
-from forum.models import Category, Member, Post, PostRevision, Thread
+from forum.models import Category, Member, Notification, Post, PostRevision, Thread
 from tests.helpers import client_for, field_error
 
 ThreadFactory = Callable[..., Thread]
@@ -849,3 +852,72 @@ def test_csrf_failure_page_never_hands_back_a_password(member: Member) -> None:
     assert response.status_code == 403
     assert "That form had expired" in _html(response)
     assert "a calm and long passphrase" not in _html(response)
+
+
+# --- Replies at the same moment ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reply_under_way_leaves_others_free_to_reply_to_its_author(
+    monkeypatch: pytest.MonkeyPatch,
+    make_member: MemberFactory,
+    make_thread: ThreadFactory,
+    author: Member,
+    thread: Thread,
+) -> None:
+    """A reply holds its author's row until it commits, so that their posts are counted
+    one after the other. Another member replying in the author's thread meanwhile refers
+    to that row (the notification it sends them). On PostgreSQL that must not wait for the
+    first reply: two members replying to each other at once deadlocked at COMMIT."""
+    other = make_member("QuietHeron")
+    elsewhere = make_thread(author=other, title="Our small wins", body="Mine first.")
+    inside, release = threading.Event(), threading.Event()
+    check_posting_rate = ratelimits.check_posting_rate
+
+    def paused(member: Member, now: datetime.datetime) -> None:
+        check_posting_rate(member, now)
+        if member.pk == author.pk:
+            inside.set()
+            release.wait(10)
+
+    monkeypatch.setattr(ratelimits, "check_posting_rate", paused)
+    failures: list[Exception] = []
+
+    def reply(by: Member, where: Thread, body: str) -> None:
+        try:
+            actions.post_reply(author=by, thread=where, body=body)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=reply, args=(author, elsewhere, "Slowly, and that is fine."))
+    first.start()
+    assert inside.wait(10), "the first reply never reached its posting check"
+    try:
+        if connection.vendor == "postgresql":
+            # Waiting for the first reply would end in this error instead of a reply.
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '3s'")
+            actions.post_reply(author=other, thread=thread, body="Thinking of you.")
+            assert first.is_alive(), "the first reply ended before the second one posted"
+        else:
+            # SQLite has one write lock for the whole database: the second reply queues
+            # behind the first and is stored once it commits.
+            second = threading.Thread(target=reply, args=(other, thread, "Thinking of you."))
+            second.start()
+            second.join(0.3)
+            assert second.is_alive(), "the second reply did not wait for the write lock"
+            release.set()
+            second.join(10)
+    finally:
+        release.set()
+        first.join(10)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+
+    assert failures == []
+    assert Post.objects.filter(author=author, thread=elsewhere).count() == 1
+    assert Post.objects.filter(author=other, thread=thread, body="Thinking of you.").count() == 1
+    assert Notification.objects.filter(recipient=author, post__body="Thinking of you.").exists()
