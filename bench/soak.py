@@ -1011,7 +1011,8 @@ def run_scenario(
             server.stop()
             if args.keep_logs and server.log.exists():
                 Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
-                shutil.copy(server.log, Path(args.keep_logs) / f"{fault_name}-{server.log.name}")
+                kept = Path(args.keep_logs) / f"{fault_name}-{run_id}-{server.log.name}"
+                shutil.copy(server.log, kept)
         if fault_name == "redis":
             start_redis(args.redis_start)
         if fault_name == "database":
