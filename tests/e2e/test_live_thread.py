@@ -53,6 +53,22 @@ def shown_ids(page: Page) -> list[int]:
     ]
 
 
+def losing_replies(page: Page) -> list[WebSocketRoute]:
+    """Route the page's thread sockets through the test, dropping every reply_posted
+    message; the routes, to send the page messages of the test's own."""
+    routes: list[WebSocketRoute] = []
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        server.on_message(
+            lambda message: None if "reply_posted" in str(message) else socket.send(message)
+        )
+        routes.append(socket)
+
+    page.route_web_socket(SOCKETS, route)
+    return routes
+
+
 def thread_ids(thread: Thread) -> list[int]:
     return list(Post.objects.filter(thread=thread).order_by("id").values_list("pk", flat=True))
 
@@ -328,15 +344,8 @@ def test_live_thread_catches_up_on_a_lost_message_when_the_tab_is_shown_again(
 ) -> None:
     thread = make_thread(title="A message goes missing")
     reader = page
-
-    def route(socket: WebSocketRoute) -> None:
-        # Group sends are at-most-once: this connection loses every new reply.
-        server = socket.connect_to_server()
-        server.on_message(
-            lambda message: None if "reply_posted" in str(message) else socket.send(message)
-        )
-
-    reader.route_web_socket(SOCKETS, route)
+    # Group sends are at-most-once: this connection loses every new reply.
+    losing_replies(reader)
     reader.goto(thread.get_absolute_url())
     writer = open_context().new_page()
     sign_in(writer, author)
@@ -362,17 +371,8 @@ def test_live_thread_adds_replies_the_server_sends_after_an_outage_without_fetch
 ) -> None:
     thread = make_thread(title="Back after an outage")
     reader = page
-    sockets: list[WebSocketRoute] = []
-
-    def route(socket: WebSocketRoute) -> None:
-        # As while the channel layer is down: no reply reaches the open page.
-        server = socket.connect_to_server()
-        server.on_message(
-            lambda message: None if "reply_posted" in str(message) else socket.send(message)
-        )
-        sockets.append(socket)
-
-    reader.route_web_socket(SOCKETS, route)
+    # As while the channel layer is down: no reply reaches the open page.
+    sockets = losing_replies(reader)
     reader.goto(thread.get_absolute_url())
     writer = open_context().new_page()
     sign_in(writer, author)
